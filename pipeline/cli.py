@@ -1,0 +1,133 @@
+"""Command-line interface.  Errors the pipeline expects (bad input, bad settings) are printed
+as one line naming the file and the reason, with a non-zero exit, never as a traceback."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+from rich.tree import Tree
+
+from pipeline.errors import PipelineError
+from pipeline.ingest import iter_inputs, read_document
+from pipeline.layout import analyze
+from pipeline.output import atomic_write_json
+from pipeline.stages import DocumentResult, process
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.command()
+def layout(
+    file: Path = typer.Argument(..., help="a report: .txt, .md, .docx or .pdf"),
+    max_rows: int = typer.Option(0, help="show at most this many rows per table (0 = all)"),
+) -> None:
+    """Show the tables (as grids) and the heading tree reconstructed from FILE."""
+    doc = read_document(file)
+    result = analyze(doc.normalized)
+    console.print(f"[bold]{doc.path}[/]  format={doc.format} encoding={doc.encoding} "
+                  f"tables={len(result.tables)} headings={len(result.headings)}")
+    for w in doc.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    for t in result.tables:
+        title = f"table {t.index} · {t.format} · {len(t.rows)}×{t.width}" + (f" · {t.title}" if t.title else "")
+        grid = RichTable(title=title, show_header=False, show_lines=True, title_justify="left")
+        for _ in range(t.width):
+            grid.add_column(overflow="fold", max_width=24)
+        rows = t.grid() if not max_rows else t.grid()[:max_rows]
+        for row in rows:
+            grid.add_row(*(row + [""] * (t.width - len(row))))
+        console.print(grid)
+        for note in t.uncertain:
+            console.print(f"  [yellow]uncertain:[/] {note}")
+    tree = Tree("[bold]headings[/]")
+    nodes: dict[int, Tree] = {}
+    for k, h in enumerate(result.headings):
+        parent = nodes.get(h.parent) if h.parent is not None else tree
+        label = f"{h.text}" + (f"  [yellow](uncertain: {h.uncertain})[/]" if h.uncertain else "")
+        nodes[k] = (parent or tree).add(label)
+    console.print(tree)
+
+
+@app.command()
+def run(
+    paths: list[Path] = typer.Argument(..., help="files or folders of reports"),
+    out: Path = typer.Option(Path("out"), "-o", "--out", help="output folder"),
+) -> None:
+    """Process reports and write one JSON per document into OUT, named after its input."""
+    files = iter_inputs(paths)
+    if not files:
+        raise PipelineError(f"no input files found in {', '.join(map(str, paths))}")
+    results: list[DocumentResult] = []
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, transient=True,
+    ) as progress:
+        task = progress.add_task("processing", total=len(files))
+        for f in files:
+            progress.update(task, description=f"processing {f.name}")
+            try:
+                result = process(f)
+            except Exception as e:  # a bug must not stop the batch; it is reported per file
+                logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+                result = DocumentResult(path=str(f), error=f"{f}: unexpected error ({type(e).__name__}: {e})")
+            if result.ok:
+                atomic_write_json(out / f"{f.stem}.json", result.to_json())
+            results.append(result)
+            progress.advance(task)
+    _summary(results, out)
+    if not any(r.ok for r in results):
+        raise typer.Exit(1)
+    if any(not r.ok for r in results):
+        raise typer.Exit(2)
+
+
+def _summary(results: list[DocumentResult], out: Path) -> None:
+    table = RichTable(title=f"{len(results)} documents → {out}/", title_justify="left")
+    for col in ("document", "format", "tables", "uncertain", "headings", "seconds", "status"):
+        table.add_column(col, justify="right" if col in {"tables", "uncertain", "headings", "seconds"} else "left")
+    for r in results:
+        if r.ok and r.document and r.layout:
+            unsure = sum(1 for t in r.layout.tables if t.uncertain)
+            table.add_row(Path(r.path).name, r.document.format, str(len(r.layout.tables)), str(unsure),
+                          str(len(r.layout.headings)), f"{r.seconds:.2f}", "[green]ok[/]")
+        else:
+            table.add_row(Path(r.path).name, "", "", "", "", f"{r.seconds:.2f}", "[red]error[/]")
+    console.print(table)
+    for r in results:
+        if not r.ok:
+            err_console.print(f"[red]error:[/] {r.error}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning expected errors into one line and exit code 1."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except PipelineError as e:
+        err_console.print(f"[red]error:[/] {e}")
+        sys.exit(1)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except Exception as e:  # click usage errors and the like
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Scoring extraction against hand-labelled gold."""

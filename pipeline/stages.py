@@ -1,0 +1,74 @@
+"""The stages of one document's run, in the order data flows: ingest → normalize → layout.
+
+Each stage takes the previous stage's typed output; later issues add extraction and
+checking after layout.  ``process`` never raises for a bad document: the error is part of
+its result, so a batch goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.document import Document
+from pipeline.errors import PipelineError
+from pipeline.ingest import read_document
+from pipeline.layout import Layout, analyze
+
+
+@dataclass
+class DocumentResult:
+    path: str
+    document: Document | None = None
+    layout: Layout | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        """The per-document output: metadata, normalized text, tables and sections, each
+        span given both in the normalized text and in the original file."""
+        doc, layout = self.document, self.layout
+        out: dict[str, Any] = {"path": self.path, "error": self.error, "seconds": round(self.seconds, 4)}
+        if doc is None or layout is None:
+            return out
+        out.update(
+            doc_id=doc.doc_id,
+            source={"path": doc.path, "sha256": doc.sha256, "format": doc.format, "encoding": doc.encoding},
+            warnings=list(doc.warnings),
+            normalized_text=doc.normalized,
+            tables=[_table_json(doc, t) for t in layout.tables],
+            sections=[
+                h.model_dump() | {"original_span": doc.original_span(h.start, h.end)} for h in layout.headings
+            ],
+        )
+        out.update(self.extra)
+        return out
+
+
+def _table_json(doc: Document, table) -> dict[str, Any]:
+    data = table.model_dump(exclude={"rows"})
+    data["original_span"] = doc.original_span(table.start, table.end)
+    data["rows"] = [
+        [c.model_dump() | {"original_span": doc.original_span(c.start, c.end)} for c in row]
+        for row in table.rows
+    ]
+    return data
+
+
+def process(path: str | Path) -> DocumentResult:
+    started = time.perf_counter()
+    result = DocumentResult(path=str(path))
+    try:
+        result.document = read_document(path)
+        result.layout = analyze(result.document.normalized)
+    except PipelineError as e:
+        result.error = str(e)
+    result.seconds = time.perf_counter() - started
+    return result
