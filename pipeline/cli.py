@@ -32,12 +32,16 @@ def layout(
     """Show the tables (as grids) and the heading tree reconstructed from FILE."""
     doc = read_document(file)
     result = analyze(doc.normalized)
-    console.print(f"[bold]{doc.path}[/]  format={doc.format} encoding={doc.encoding} "
-                  f"tables={len(result.tables)} headings={len(result.headings)}")
+    console.print(
+        f"[bold]{doc.path}[/]  format={doc.format} encoding={doc.encoding} "
+        f"tables={len(result.tables)} headings={len(result.headings)}"
+    )
     for w in doc.warnings:
         console.print(f"[yellow]warning:[/] {w}")
     for t in result.tables:
-        title = f"table {t.index} · {t.format} · {len(t.rows)}×{t.width}" + (f" · {t.title}" if t.title else "")
+        title = f"table {t.index} · {t.format} · {len(t.rows)}×{t.width}" + (
+            f" · {t.title}" if t.title else ""
+        )
         grid = RichTable(title=title, show_header=False, show_lines=True, title_justify="left")
         for _ in range(t.width):
             grid.add_column(overflow="fold", max_width=24)
@@ -67,8 +71,12 @@ def run(
         raise PipelineError(f"no input files found in {', '.join(map(str, paths))}")
     results: list[DocumentResult] = []
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
     ) as progress:
         task = progress.add_task("processing", total=len(files))
         for f in files:
@@ -77,7 +85,9 @@ def run(
                 result = process(f)
             except Exception as e:  # a bug must not stop the batch; it is reported per file
                 logging.getLogger(__name__).debug("unexpected error", exc_info=True)
-                result = DocumentResult(path=str(f), error=f"{f}: unexpected error ({type(e).__name__}: {e})")
+                result = DocumentResult(
+                    path=str(f), error=f"{f}: unexpected error ({type(e).__name__}: {e})"
+                )
             if result.ok:
                 atomic_write_json(out / f"{f.stem}.json", result.to_json())
             results.append(result)
@@ -92,12 +102,22 @@ def run(
 def _summary(results: list[DocumentResult], out: Path) -> None:
     table = RichTable(title=f"{len(results)} documents → {out}/", title_justify="left")
     for col in ("document", "format", "tables", "uncertain", "headings", "seconds", "status"):
-        table.add_column(col, justify="right" if col in {"tables", "uncertain", "headings", "seconds"} else "left")
+        table.add_column(
+            col,
+            justify="right" if col in {"tables", "uncertain", "headings", "seconds"} else "left",
+        )
     for r in results:
         if r.ok and r.document and r.layout:
             unsure = sum(1 for t in r.layout.tables if t.uncertain)
-            table.add_row(Path(r.path).name, r.document.format, str(len(r.layout.tables)), str(unsure),
-                          str(len(r.layout.headings)), f"{r.seconds:.2f}", "[green]ok[/]")
+            table.add_row(
+                Path(r.path).name,
+                r.document.format,
+                str(len(r.layout.tables)),
+                str(unsure),
+                str(len(r.layout.headings)),
+                f"{r.seconds:.2f}",
+                "[green]ok[/]",
+            )
         else:
             table.add_row(Path(r.path).name, "", "", "", "", f"{r.seconds:.2f}", "[red]error[/]")
     console.print(table)

@@ -69,10 +69,18 @@ class Quantity(Grounded):
     (``满意度 95% 以上``), whose comparator and unit are parsed out of it.
     """
 
-    value: Decimal | None = Field(default=None, description="numeric value as shown, None if qualitative")
-    unit: str | None = Field(default=None, description="unit as written: 万元, 元, 亿元, %, 家, 个, 人 …")
-    comparator: Comparator | None = Field(default=None, description="for targets: >= for ≥/不低于/以上 …")
-    text: str | None = Field(default=None, description="qualitative value (及时, 良好) when no number")
+    value: Decimal | None = Field(
+        default=None, description="numeric value as shown, None if qualitative"
+    )
+    unit: str | None = Field(
+        default=None, description="unit as written: 万元, 元, 亿元, %, 家, 个, 人 …"
+    )
+    comparator: Comparator | None = Field(
+        default=None, description="for targets: >= for ≥/不低于/以上 …"
+    )
+    text: str | None = Field(
+        default=None, description="qualitative value (及时, 良好) when no number"
+    )
 
     @property
     def decimals(self) -> int | None:
@@ -146,8 +154,12 @@ class FundsLine(BaseModel):
     for whom (entity), as labelled in the source (row and column label as written)."""
 
     label: str = Field(description="row label as written, e.g. 其中：一般公共预算")
-    column: str | None = Field(default=None, description="column header as written, e.g. 全年执行数")
-    entity: str | None = Field(default=None, description="institution the row is about, if the table has several")
+    column: str | None = Field(
+        default=None, description="column header as written, e.g. 全年执行数"
+    )
+    entity: str | None = Field(
+        default=None, description="institution the row is about, if the table has several"
+    )
     table: str | None = Field(default=None, description="title of the table as written")
     category: FundsCategory
     measure: FundsMeasure
@@ -234,7 +246,9 @@ class Meta(BaseModel):
     @classmethod
     def _plausible_year(cls, v: Quantity | None) -> Quantity | None:
         if v is not None and v.value is not None and not (1990 <= v.value <= 2100):
-            raise ValueError(f"fiscal year {v.value} is outside 1990–2100; give the report's budget year")
+            raise ValueError(
+                f"fiscal year {v.value} is outside 1990–2100; give the report's budget year"
+            )
         return v
 
 
@@ -301,7 +315,9 @@ class Report(BaseModel):
     meta: Meta = Field(default_factory=Meta)
     personnel: Personnel = Field(default_factory=Personnel)
     scorecards: list[Scorecard] = Field(default_factory=list)
-    funds: list[FundsLine] = Field(default_factory=list, description="department-level funds tables")
+    funds: list[FundsLine] = Field(
+        default_factory=list, description="department-level funds tables"
+    )
     facts: list[Fact] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
     known_issues: list[KnownIssue] = Field(default_factory=list)

@@ -35,17 +35,27 @@ class DocumentResult:
         """The per-document output: metadata, normalized text, tables and sections, each
         span given both in the normalized text and in the original file."""
         doc, layout = self.document, self.layout
-        out: dict[str, Any] = {"path": self.path, "error": self.error, "seconds": round(self.seconds, 4)}
+        out: dict[str, Any] = {
+            "path": self.path,
+            "error": self.error,
+            "seconds": round(self.seconds, 4),
+        }
         if doc is None or layout is None:
             return out
         out.update(
             doc_id=doc.doc_id,
-            source={"path": doc.path, "sha256": doc.sha256, "format": doc.format, "encoding": doc.encoding},
+            source={
+                "path": doc.path,
+                "sha256": doc.sha256,
+                "format": doc.format,
+                "encoding": doc.encoding,
+            },
             warnings=list(doc.warnings),
             normalized_text=doc.normalized,
             tables=[_table_json(doc, t) for t in layout.tables],
             sections=[
-                h.model_dump() | {"original_span": doc.original_span(h.start, h.end)} for h in layout.headings
+                h.model_dump() | {"original_span": doc.original_span(h.start, h.end)}
+                for h in layout.headings
             ],
         )
         out.update(self.extra)

@@ -109,7 +109,11 @@ def test_docx_with_a_real_table_in_document_order(tmp_path):
     assert len(layout.tables) == 1
     assert layout.tables[0].grid() == cells
     assert [h.text for h in layout.headings] == ["一、部门基本情况", "二、绩效目标完成情况"]
-    assert doc.normalized.index("一、部门基本情况") < layout.tables[0].start < doc.normalized.index("二、绩效目标")
+    assert (
+        doc.normalized.index("一、部门基本情况")
+        < layout.tables[0].start
+        < doc.normalized.index("二、绩效目标")
+    )
 
 
 def test_pdf_text_layer(tmp_path):
@@ -142,8 +146,19 @@ def test_cli_reports_bad_file_without_traceback_and_goes_on(tmp_path):
     bad.write_bytes(b"\x00\x01\x02" * 100)
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "run", str(bad), str(raw_path("qingcheng-2023")), "-o", str(out)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "run",
+            str(bad),
+            str(raw_path("qingcheng-2023")),
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
@@ -155,7 +170,9 @@ def test_cli_reports_bad_file_without_traceback_and_goes_on(tmp_path):
 def test_cli_layout_on_empty_file_is_one_line(tmp_path):
     p = tmp_path / "empty.txt"
     p.write_bytes(b"")
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "layout", str(p)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "layout", str(p)], capture_output=True, text=True
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "empty.txt" in proc.stderr and "file is empty" in proc.stderr

@@ -29,7 +29,16 @@ def _rows_from(layout, first_cells, n):
 def test_lingling_funds_block(seed_layouts):  # source lines 9-44
     _, layout = seed_layouts["lingling-2020"]
     assert _rows_from(layout, ["年度预算申请（万元）"], 5) == [
-        ["年度预算申请（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        [
+            "年度预算申请（万元）",
+            "",
+            "年初预算数",
+            "全年预算数",
+            "全年执行数",
+            "分值",
+            "执行率",
+            "得分",
+        ],
         ["", "年度资金总额", "1613.46", "1585.32", "1585.32", "10", "100%", "10"],
         ["", "按收入性质分：", "按支出性质分："],
         ["", "其中：一般公共预算：1139.35", "其中：基本支出：511.66"],
@@ -39,11 +48,30 @@ def test_lingling_funds_block(seed_layouts):  # source lines 9-44
 
 def test_lingling_indicator_group_2(seed_layouts):  # source lines 293-395
     _, layout = seed_layouts["lingling-2020"]
-    header = ["绩效指标2", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
-              "偏差原因分析及改进措施"]
+    header = [
+        "绩效指标2",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+    ]
     assert _rows_from(layout, ["绩效指标2"], 5) == [
         header,
-        ["", "产出指标(50分)", "数量指标", "管理国有企业的遗留问题处理工作", "57家", "57家", "15", "15", ""],
+        [
+            "",
+            "产出指标(50分)",
+            "数量指标",
+            "管理国有企业的遗留问题处理工作",
+            "57家",
+            "57家",
+            "15",
+            "15",
+            "",
+        ],
         ["", "", "质量指标", "本系统国企改革扫尾及企业维稳情况", "良好", "良好", "15", "15", ""],
         ["", "", "时效指标", "及时处理遗留问题", "及时", "及时", "10", "10", ""],
         ["", "", "成本指标", "经费控制在预算经费之内", "5万", "5万", "10", "10", ""],
@@ -114,7 +142,16 @@ def test_xiangxi_expenditure_table(seed_layouts):  # source lines 100-140
         ["机构名称", "支出合计", "其中：", "结余"],
         ["", "", "基本支出", "其中：", "项目支出", "当年结余", "累计结余"],
         ["", "", "", "人员支出", "公用支出", "", "", ""],
-        ["局机关及二级机构汇总", "7886.36", "2450.42", "2077.10", "373.32", "5435.95", "473.72", "1826.17"],
+        [
+            "局机关及二级机构汇总",
+            "7886.36",
+            "2450.42",
+            "2077.10",
+            "373.32",
+            "5435.95",
+            "473.72",
+            "1826.17",
+        ],
         ["1、本级机构", "7038.79", "2020.71", "1717.26", "303.45", "5018.08", "584.28", "1746.74"],
     ]
 
@@ -122,7 +159,9 @@ def test_xiangxi_expenditure_table(seed_layouts):  # source lines 100-140
 def test_xiangxi_cell_span_maps_back_past_bookmark(seed_layouts):
     doc, layout = seed_layouts["xiangxi-2020"]
     t, k = _table_with_row(layout, ["局机关及二级机构汇总", "7886.36"])
-    for cell, bookmark in zip(t.rows[k][1:4], ["_Hlk74343970", "_Hlk74344481", "_Hlk74344541"]):
+    for cell, bookmark in zip(
+        t.rows[k][1:4], ["_Hlk74343970", "_Hlk74344481", "_Hlk74344541"], strict=True
+    ):
         s, e = doc.original_span(cell.start, cell.end)
         assert doc.original[s:e] == cell.text
         assert doc.original[s - len(f"[bookmark: {bookmark}]") : s] == f"[bookmark: {bookmark}]"
@@ -135,27 +174,72 @@ def test_qingcheng_scorecard_joined_across_page_break(seed_layouts):  # source l
     _, layout = seed_layouts["qingcheng-2023"]
     t, k = _table_with_row(layout, ["年度绩效指标完成情况"])
     grid = t.grid()
-    assert grid[k] == ["年度绩效指标完成情况", "一级指标", "二级指标", "三级指标", "预期指标值", "实际完成指标值",
-                       "分值", "得分", "未完成原因分析"]
+    assert grid[k] == [
+        "年度绩效指标完成情况",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "预期指标值",
+        "实际完成指标值",
+        "分值",
+        "得分",
+        "未完成原因分析",
+    ]
     # Line 306 is the last row before the break, line 310 the first after it.
     names = [row[3] for row in grid[k + 1 :] if len(row) > 3]
     assert names[4:6] == ["严格执行考勤制度", "执行绩效工资考核制度"]
-    assert grid[k + 1] == ["", "部门管理", "财务管理", "年度报告提交及时性", "及时提交年度报告", "及时", "6", "6", ""]
-    assert grid[k + 2] == ["", "部门管理", "财务管理", "预算内支出", "预算内支出", "658.82万元", "8", "8", ""]
+    assert grid[k + 1] == [
+        "",
+        "部门管理",
+        "财务管理",
+        "年度报告提交及时性",
+        "及时提交年度报告",
+        "及时",
+        "6",
+        "6",
+        "",
+    ]
+    assert grid[k + 2] == [
+        "",
+        "部门管理",
+        "财务管理",
+        "预算内支出",
+        "预算内支出",
+        "658.82万元",
+        "8",
+        "8",
+        "",
+    ]
     assert grid[-1] == ["总分", "", "", "", "", "", "90", "98", ""]
-    assert not any(all(c == "" for c in row) for row in grid[k:]), "the empty header of the continuation is dropped"
+    assert not any(all(c == "" for c in row) for row in grid[k:]), (
+        "the empty header of the continuation is dropped"
+    )
 
 
 def test_qingcheng_funds_rows_and_toc(seed_layouts):  # source lines 293-298, 13-33
     _, layout = seed_layouts["qingcheng-2023"]
     assert _rows_from(layout, ["部门（单位）整体支出（万元）"], 4) == [
-        ["部门（单位）整体支出（万元）", "", "年初预算数", "全年预算数", "实际支出数", "执行率", "分值", "得分", ""],
+        [
+            "部门（单位）整体支出（万元）",
+            "",
+            "年初预算数",
+            "全年预算数",
+            "实际支出数",
+            "执行率",
+            "分值",
+            "得分",
+            "",
+        ],
         ["", "全年支出", "658.82", "658.82", "658.82", "100%", "10", "10", ""],
         ["", "其中：基本支出", "277.24", "277.24", "277.24", "100%", "-", "-", ""],
         ["", "项目支出", "381.58", "381.58", "381.58", "100%", "-", "-", ""],
     ]
     toc = layout.tables[0]
-    assert toc.grid()[1:4] == [["一、基本情况.....", "1"], ["(一)部门主要职能", "1"], ["(二)内设机构及所属单位概况", "1"]]
+    assert toc.grid()[1:4] == [
+        ["一、基本情况.....", "1"],
+        ["(一)部门主要职能", "1"],
+        ["(二)内设机构及所属单位概况", "1"],
+    ]
 
 
 # --- seed 004 (jiangxia-2019): tab-separated ragged rows ---------------------------------
@@ -168,26 +252,75 @@ def test_jiangxia_first_project_scorecard(seed_layouts):  # source lines 238-255
     grid = t.grid()
     assert grid[k : k + 5] == [
         ["项目名称", "", "2019江夏区“青桐”计划项目"],
-        ["主管部门", "", "江夏区科学技术和经济信息化局", "", "实施单位", "江夏区科学技术和经济信息化局"],
+        [
+            "主管部门",
+            "",
+            "江夏区科学技术和经济信息化局",
+            "",
+            "实施单位",
+            "江夏区科学技术和经济信息化局",
+        ],
         ["项目资金(万元)", "", "年初预算数", "全年预算", "全年执行数", "分值", "执行率", "得分"],
         ["", "年度资金总额", "450", "450", "160.45", "10", "36%", "10"],
         ["", "其中：当年财政拨款", "450", "450", "160.45", "-", "36%", "10"],
     ]
-    h = grid.index(["绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分",
-                    "偏差原因分析及改进措施"])
-    assert grid[h + 1] == ["", "产出指标", "数量指标", "申报青桐计划项目的大学生人数", "100人", "101人", "20", "20"]
-    assert grid[h + 3] == ["", "", "时效指标", "资金到位时效", "当年度", "2019.1.1-2019.12.31", "20", "20"]
+    h = grid.index(
+        [
+            "绩效指标",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标值",
+            "实际完成值",
+            "分值",
+            "得分",
+            "偏差原因分析及改进措施",
+        ]
+    )
+    assert grid[h + 1] == [
+        "",
+        "产出指标",
+        "数量指标",
+        "申报青桐计划项目的大学生人数",
+        "100人",
+        "101人",
+        "20",
+        "20",
+    ]
+    assert grid[h + 3] == [
+        "",
+        "",
+        "时效指标",
+        "资金到位时效",
+        "当年度",
+        "2019.1.1-2019.12.31",
+        "20",
+        "20",
+    ]
     assert grid[-1] == ["总分", "", "", "", "", "100", "89"]
 
 
 def test_jiangxia_goal_table_and_count(seed_layouts):  # source lines 93-98
     _, layout = seed_layouts["jiangxia-2019"]
-    t, k = _table_with_row(layout, ["产出指标", "数量指标", "工业企业首次进规奖励专项补助资金的企业数"])
+    t, k = _table_with_row(
+        layout, ["产出指标", "数量指标", "工业企业首次进规奖励专项补助资金的企业数"]
+    )
     assert t.grid()[k - 1 : k + 3] == [
         ["一级指标", "二级指标", "指标名称", "指标解释", "指标值"],
-        ["产出指标", "数量指标", "工业企业首次进规奖励专项补助资金的企业数", "工业企业首次进规奖励专项补助资金的企业数", "25家"],
-        ["", "", "申报技改项目的企业数",
-         "江夏区工业经济结构调整和产业优化升级，不断提高产品市场竞争能力和经济效益，技改企业增加", "56家"],
+        [
+            "产出指标",
+            "数量指标",
+            "工业企业首次进规奖励专项补助资金的企业数",
+            "工业企业首次进规奖励专项补助资金的企业数",
+            "25家",
+        ],
+        [
+            "",
+            "",
+            "申报技改项目的企业数",
+            "江夏区工业经济结构调整和产业优化升级，不断提高产品市场竞争能力和经济效益，技改企业增加",
+            "56家",
+        ],
         ["", "时效指标", "项目审批及时性", "及时完成企业申报项目的审批", "及时"],
     ]
     scorecards = [t for t in layout.tables if any(r and r[0] == "项目名称" for r in t.grid())]
@@ -213,8 +346,25 @@ def test_flattened_table_is_reconstructed_and_marked_uncertain():
     t = layout.tables[0]
     assert t.format == "flat" and t.uncertain
     grid = t.grid()
-    assert grid[0] == ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分"]
-    assert grid[1] == ["产出指标", "数量指标", "申报青桐计划项目的大学生人数", "100人", "101人", "20", "20"]
+    assert grid[0] == [
+        "绩效指标",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+    ]
+    assert grid[1] == [
+        "产出指标",
+        "数量指标",
+        "申报青桐计划项目的大学生人数",
+        "100人",
+        "101人",
+        "20",
+        "20",
+    ]
     assert grid[2] == ["质量指标", "符合补贴条件的大学生人数", "100人", "65人", "10", "8"]
     assert grid[4] == ["成本指标", "投入成本", "450万", "160.45万", "20", "15"]
     # Rows that start below the level-1 column are aligned to the right, under their headers.
@@ -271,7 +421,11 @@ def test_heading_tree_qingcheng(seed_layouts):
     # (a pipe table) gives none.
     assert texts.count("一、基本情况") == 1
     k = texts.index("三、部门整体支出绩效自评情况分析")
-    assert texts[k + 1 : k + 4] == ["(一) 部门决算情况", "(二) 总体绩效目标完成情况分析", "(三) 各项指标完成情况分析"]
+    assert texts[k + 1 : k + 4] == [
+        "(一) 部门决算情况",
+        "(二) 总体绩效目标完成情况分析",
+        "(三) 各项指标完成情况分析",
+    ]
     h = layout.headings
     assert [h[k].level, h[k + 1].level] == [1, 2]
     assert h[k + 1].parent == k
@@ -292,7 +446,9 @@ def test_markdown_headings_jiangxia(seed_layouts):
     assert by_text["2019 江夏区“青桐”计划项目资金支出绩效自评表"].level == 2
 
 
-@pytest.mark.parametrize("doc_id", ["lingling-2020", "hengyang-2021", "xiangxi-2020", "qingcheng-2023", "jiangxia-2019"])
+@pytest.mark.parametrize(
+    "doc_id", ["lingling-2020", "hengyang-2021", "xiangxi-2020", "qingcheng-2023", "jiangxia-2019"]
+)
 def test_every_cell_span_maps_to_its_original_characters(seed_layouts, doc_id):
     doc, layout = seed_layouts[doc_id]
     for t in layout.tables:

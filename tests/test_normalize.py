@@ -32,8 +32,32 @@ def test_offsets_point_at_original_characters():
 # Characters that exercise every rule: artifacts, odd spaces, full-width digits, CR/LF,
 # furniture lines, tabs and ordinary CJK text.
 _ALPHABET = st.sampled_from(
-    ["[bookmark: _Hlk1]", "　", "\u00a0", "\u200b", "１", "．", "％", "\r\n", "\r", "\n", "\t",
-     "- 3 -", "第 2 页", "3/10", "万元", "1", ".", "5", "%", "a", " ", "|", "目标", "\f"]
+    [
+        "[bookmark: _Hlk1]",
+        "　",
+        "\u00a0",
+        "\u200b",
+        "１",
+        "．",
+        "％",
+        "\r\n",
+        "\r",
+        "\n",
+        "\t",
+        "- 3 -",
+        "第 2 页",
+        "3/10",
+        "万元",
+        "1",
+        ".",
+        "5",
+        "%",
+        "a",
+        " ",
+        "|",
+        "目标",
+        "\f",
+    ]
 )
 
 

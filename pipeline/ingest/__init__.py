@@ -28,7 +28,9 @@ def read_document(path: str | Path) -> Document:
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:
-            raise InputError(p, f"file is {size / 1e6:.0f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB")
+            raise InputError(
+                p, f"file is {size / 1e6:.0f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB"
+            )
         data = p.read_bytes()
     except OSError as e:
         raise InputError(p, f"cannot be read ({e.strerror or e})") from None
@@ -46,7 +48,9 @@ def read_document(path: str | Path) -> Document:
         raise InputError(p, f"unsupported file type {suffix!r} (supported: .txt, .md, .docx, .pdf)")
     if not text.strip():
         raise InputError(p, "no text could be read from the file")
-    return Document.from_text(text, path=p, format=fmt, encoding=enc, raw_bytes=data, warnings=warnings)
+    return Document.from_text(
+        text, path=p, format=fmt, encoding=enc, raw_bytes=data, warnings=warnings
+    )
 
 
 def iter_inputs(paths: list[str | Path]) -> list[Path]:
@@ -55,7 +59,9 @@ def iter_inputs(paths: list[str | Path]) -> list[Path]:
     for path in paths:
         p = Path(path)
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES))
+            out.extend(
+                sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+            )
         else:
             out.append(p)
     return out

@@ -40,7 +40,11 @@ def read_text(path: Path, data: bytes) -> tuple[str, str, tuple[str, ...]]:
     # A UTF-8 file cut in the middle of a character: keep what is there, say so.
     if utf8_error.start >= len(data) - 3 and utf8_error.reason == "unexpected end of data":
         text = data[: utf8_error.start].decode("utf-8")
-        return text, "utf-8", (f"file ends inside a UTF-8 character at byte {utf8_error.start}; last bytes dropped",)
+        return (
+            text,
+            "utf-8",
+            (f"file ends inside a UTF-8 character at byte {utf8_error.start}; last bytes dropped",),
+        )
     try:
         text = data.decode("gb18030")
         if _mostly_cjk_or_ascii(text):
@@ -49,7 +53,9 @@ def read_text(path: Path, data: bytes) -> tuple[str, str, tuple[str, ...]]:
         pass
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
-        raise InputError(path, "text encoding could not be determined (not UTF-8, GB18030 or any known encoding)")
+        raise InputError(
+            path, "text encoding could not be determined (not UTF-8, GB18030 or any known encoding)"
+        )
     return str(best), best.encoding, (f"encoding guessed as {best.encoding}",)
 
 
@@ -57,11 +63,15 @@ def _strict(path: Path, data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
-        raise InputError(path, f"declared {encoding} but byte {e.start} is invalid ({e.reason})") from None
+        raise InputError(
+            path, f"declared {encoding} but byte {e.start} is invalid ({e.reason})"
+        ) from None
 
 
 def _mostly_cjk_or_ascii(text: str) -> bool:
     if not text:
         return False
-    ok = sum(1 for c in text if ord(c) < 128 or "\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef")
+    ok = sum(
+        1 for c in text if ord(c) < 128 or "\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef"
+    )
     return ok / len(text) > 0.9

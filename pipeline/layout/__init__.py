@@ -22,7 +22,9 @@ from pipeline.layout.model import Cell, Heading, Layout, Table
 
 __all__ = ["analyze", "Cell", "Heading", "Layout", "Table"]
 
-_TITLE_SKIP = re.compile(r"^[（(]\s*\d{4}\s*年度?\s*[）)]$|^[（(]\s*万元\s*[）)]$|^填报|^单位[:：]|^金额单位")
+_TITLE_SKIP = re.compile(
+    r"^[（(]\s*\d{4}\s*年度?\s*[）)]$|^[（(]\s*万元\s*[）)]$|^填报|^单位[:：]|^金额单位"
+)
 
 
 def analyze(text: str) -> Layout:

@@ -12,6 +12,7 @@ disagree in width is marked uncertain rather than silently squared.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from pipeline.layout.lines import Kind, Line, trim
 from pipeline.layout.model import Cell, Table
@@ -55,14 +56,16 @@ def read_word_cells(text: str, lines: list[Line], i: int) -> tuple[list[list[Cel
     j = i
     while j < len(lines):
         line = lines[j]
-        if line.kind is Kind.CELL or (line.kind is Kind.TABROW and line.text.lstrip(" ").startswith("\t")):
+        if line.kind is Kind.CELL or (
+            line.kind is Kind.TABROW and line.text.lstrip(" ").startswith("\t")
+        ):
             if cell is not None:
                 rows[-1].append((cell[0], cell[1]))
             if not rows or blanks:
                 rows.append([])
             # A line with several tabs holds several cells (an empty one before ``→→5.27``).
             tabs = [k for k in range(line.start, line.end) if text[k] == "\t"]
-            for a, b in zip(tabs, tabs[1:]):
+            for a, b in pairwise(tabs):
                 rows[-1].append((a + 1, b))
             cell = [tabs[-1] + 1, line.end]
             blanks = 0
@@ -70,7 +73,11 @@ def read_word_cells(text: str, lines: list[Line], i: int) -> tuple[list[list[Cel
             blanks += 1
         elif line.kind is Kind.SPACE and cell is not None and blanks == 0:
             pass  # a padded line inside the cell: content, not a row break
-        elif line.kind in (Kind.TEXT, Kind.SPACE) and cell is not None and (blanks == 0 or _continues(lines, j, blanks)):
+        elif (
+            line.kind in (Kind.TEXT, Kind.SPACE)
+            and cell is not None
+            and (blanks == 0 or _continues(lines, j, blanks))
+        ):
             if line.kind is Kind.TEXT:
                 cell[1] = line.end
             blanks = 0
@@ -146,7 +153,9 @@ def join_split_rows(rows: list[list[Cell]]) -> tuple[list[list[Cell]], list[str]
     while k < len(rows):
         width = len(rows[k - 1]) if k > 0 else 0
         total, m = len(rows[k]), k + 1
-        while width and total < width and m < len(rows) and len(rows[m]) < width and rows[m][0].text:
+        while (
+            width and total < width and m < len(rows) and len(rows[m]) < width and rows[m][0].text
+        ):
             total += len(rows[m])
             m += 1
         sandwiched = m < len(rows) and len(rows[m]) == width
@@ -187,9 +196,7 @@ def split_on_title_rows(table: Table) -> list[Table]:
 
 
 def _retable(table: Table, rows: list[list[Cell]], title: Cell | None) -> Table:
-    renumbered = [
-        [c.model_copy(update={"row": r}) for c in row] for r, row in enumerate(rows)
-    ]
+    renumbered = [[c.model_copy(update={"row": r}) for c in row] for r, row in enumerate(rows)]
     start = title.start if title is not None else rows[0][0].start
     return Table(
         index=0,
@@ -206,6 +213,8 @@ def _retable(table: Table, rows: list[list[Cell]], title: Cell | None) -> Table:
 def _mentions_rows_in(note: str, rows: list[list[Cell]]) -> bool:
     """Keep a parent's note on the part whose cells it is about (notes cite row numbers of
     the block; the part keeps its original cells' offsets, so match by offset)."""
-    return True if not note.startswith("rows ") else any(
-        note.endswith(f"(at offset {c.start})") for row in rows for c in row[:1]
+    return (
+        True
+        if not note.startswith("rows ")
+        else any(note.endswith(f"(at offset {c.start})") for row in rows for c in row[:1])
     )

@@ -102,12 +102,19 @@ def read_tab_rows(text: str, lines: list[Line], i: int) -> tuple[list[list[Cell]
                 row.pop()
             rows.append(row)
             j += 1
-        elif line.kind in (Kind.BLANK, Kind.SPACE) and j + 1 < len(lines) and lines[j + 1].kind is Kind.TABROW and rows:
+        elif (
+            line.kind in (Kind.BLANK, Kind.SPACE)
+            and j + 1 < len(lines)
+            and lines[j + 1].kind is Kind.TABROW
+            and rows
+        ):
             j += 1
         else:
             break
     notes = []
     widths = {len(r) for r in rows}
     if len(widths) > 1:
-        notes.append(f"ragged rows: {min(widths)} to {max(widths)} cells (merged cells shift cells)")
+        notes.append(
+            f"ragged rows: {min(widths)} to {max(widths)} cells (merged cells shift cells)"
+        )
     return rows, notes, j

@@ -13,14 +13,47 @@ import re
 from pipeline.layout.model import Cell
 
 HEADER_WORDS = {
-    "绩效指标", "一级指标", "二级指标", "三级指标", "指标名称", "指标值", "年度指标值", "预期指标值",
-    "实际完成值", "实际完成指标值", "分值", "得分", "权重", "偏差原因分析及改进措施", "未完成原因分析",
-    "年初预算数", "全年预算数", "全年执行数", "执行率", "实际支出数", "指标解释",
+    "绩效指标",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标名称",
+    "指标值",
+    "年度指标值",
+    "预期指标值",
+    "实际完成值",
+    "实际完成指标值",
+    "分值",
+    "得分",
+    "权重",
+    "偏差原因分析及改进措施",
+    "未完成原因分析",
+    "年初预算数",
+    "全年预算数",
+    "全年执行数",
+    "执行率",
+    "实际支出数",
+    "指标解释",
 }
 LEVEL_WORDS = {
-    "产出指标", "效益指标", "满意度指标", "数量指标", "质量指标", "时效指标", "成本指标",
-    "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "服务对象满意度指标",
-    "部门管理", "履职效果", "能力建设", "投入", "过程", "总分",
+    "产出指标",
+    "效益指标",
+    "满意度指标",
+    "数量指标",
+    "质量指标",
+    "时效指标",
+    "成本指标",
+    "经济效益指标",
+    "社会效益指标",
+    "生态效益指标",
+    "可持续影响指标",
+    "服务对象满意度指标",
+    "部门管理",
+    "履职效果",
+    "能力建设",
+    "投入",
+    "过程",
+    "总分",
 }
 _TOKEN = re.compile(r"\S+")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
@@ -34,7 +67,9 @@ def looks_flat(line: str) -> bool:
 
 def read_flat(text: str, start: int, end: int) -> tuple[list[list[Cell]], list[str]]:
     """Rows of a flattened table occupying text[start:end]."""
-    tokens = [(m.start() + start, m.end() + start, m.group()) for m in _TOKEN.finditer(text, start, end)]
+    tokens = [
+        (m.start() + start, m.end() + start, m.group()) for m in _TOKEN.finditer(text, start, end)
+    ]
     # The header: the longest run of known column words.
     best = (0, 0)
     run_start = None
@@ -57,19 +92,25 @@ def read_flat(text: str, start: int, end: int) -> tuple[list[list[Cell]], list[s
     numbers_seen = 0
     for tok in tokens[h1:]:
         t = tok[2]
-        opens_row = t in LEVEL_WORDS and (numbers_seen >= 2 or not current or current[-1][2] not in LEVEL_WORDS)
+        opens_row = t in LEVEL_WORDS and (
+            numbers_seen >= 2 or not current or current[-1][2] not in LEVEL_WORDS
+        )
         if current and (opens_row and numbers_seen >= 2 or len(current) >= width):
             rows.append(current)
             current, numbers_seen = [], 0
         current.append(tok)
-        numbers_seen = numbers_seen + 1 if _NUMBER.match(t) else (0 if numbers_seen < 2 else numbers_seen)
+        numbers_seen = (
+            numbers_seen + 1 if _NUMBER.match(t) else (0 if numbers_seen < 2 else numbers_seen)
+        )
     if current:
         rows.append(current)
     out = []
     for r, row in enumerate(rows):
         # Body rows end with the weight and score columns: align them right, under the header.
         pad = max(0, width - len(row)) if r > h_row else 0
-        cells = [Cell(row=r, col=pad + c, text=t, start=s, end=e) for c, (s, e, t) in enumerate(row)]
+        cells = [
+            Cell(row=r, col=pad + c, text=t, start=s, end=e) for c, (s, e, t) in enumerate(row)
+        ]
         out.append(cells)
     notes = [
         "flattened table: cell and row boundaries inferred from header words, level words and "

@@ -49,14 +49,16 @@ def _heading(line: Line) -> Heading | None:
         if not text:
             return None
         start = line.start + lead + raw.strip().index(text[0]) if text else line.start
-        return Heading(level=len(m.group(1)), marker=m.group(1), text=text, start=start, end=start + len(text))
+        return Heading(
+            level=len(m.group(1)), marker=m.group(1), text=text, start=start, end=start + len(text)
+        )
     if body.startswith("**"):
         return None
     for pattern, level in _PATTERNS:
         pm = pattern.match(body)
         if not pm:
             continue
-        rest = body[pm.end():]
+        rest = body[pm.end() :]
         if not rest or len(body) > MAX_LEN or body[-1] in "；;，,:：" or _is_sentence(rest):
             return None
         uncertain = None
@@ -64,7 +66,11 @@ def _heading(line: Line) -> Heading | None:
             uncertain = "long or ends with 。: may be a numbered paragraph"
         start = line.start + lead
         return Heading(
-            level=level, marker=pm.group().strip(), text=body, start=start, end=start + len(body),
+            level=level,
+            marker=pm.group().strip(),
+            text=body,
+            start=start,
+            end=start + len(body),
             uncertain=uncertain,
         )
     return None
