@@ -17,6 +17,7 @@ from pipeline.errors import PipelineError
 from pipeline.ingest import iter_inputs, read_document
 from pipeline.layout import analyze
 from pipeline.output import atomic_write_json
+from pipeline.schema import grounded_share
 from pipeline.stages import DocumentResult, process
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -99,27 +100,80 @@ def run(
         raise typer.Exit(2)
 
 
+@app.command("eval")
+def eval_(
+    gold: Path = typer.Option(Path("fixtures/gold"), help="folder of gold Report JSON files"),
+    raw: Path = typer.Option(Path("fixtures/raw"), help="folder of the gold documents' sources"),
+    backend: str = typer.Option("rules", help="extraction backend to score"),
+    out: Path = typer.Option(Path("eval/results"), help="where the JSON and Markdown results go"),
+    thresholds: Path = typer.Option(Path("eval/thresholds.json"), help="minimum F1 per family"),
+) -> None:
+    """Score a backend against hand-labelled gold: P/R/F1 per field family and document."""
+    from pipeline.evaluation.results import (
+        check_thresholds,
+        compare,
+        load_thresholds,
+        render_rich,
+        write_results,
+    )
+    from pipeline.evaluation.runner import evaluate
+
+    result = evaluate(gold, raw, backend)
+    render_rich(result, console)
+    snapshot = out / f"{backend}.json"
+    changes = compare(result, snapshot)
+    console.print(
+        "[bold]against the committed snapshot:[/] " + ("no change" if not changes else "")
+    )
+    for line in changes:
+        console.print(f"  {line}")
+    json_path, md_path = write_results(result, out)
+    console.print(f"written {json_path} and {md_path}")
+    violations = (
+        check_thresholds(result, load_thresholds(thresholds)) if thresholds.exists() else []
+    )
+    for v in violations:
+        err_console.print(f"[red]below threshold:[/] {v}")
+    if violations:
+        raise typer.Exit(1)
+
+
 def _summary(results: list[DocumentResult], out: Path) -> None:
     table = RichTable(title=f"{len(results)} documents → {out}/", title_justify="left")
-    for col in ("document", "format", "tables", "uncertain", "headings", "seconds", "status"):
-        table.add_column(
-            col,
-            justify="right" if col in {"tables", "uncertain", "headings", "seconds"} else "left",
-        )
+    right = {"tables", "scorecards", "indicators", "total", "grounded", "seconds"}
+    for col in (
+        "document",
+        "format",
+        "tables",
+        "scorecards",
+        "indicators",
+        "total",
+        "grade",
+        "grounded",
+        "seconds",
+        "status",
+    ):
+        table.add_column(col, justify="right" if col in right else "left")
     for r in results:
-        if r.ok and r.document and r.layout:
-            unsure = sum(1 for t in r.layout.tables if t.uncertain)
-            table.add_row(
-                Path(r.path).name,
-                r.document.format,
-                str(len(r.layout.tables)),
-                str(unsure),
-                str(len(r.layout.headings)),
-                f"{r.seconds:.2f}",
-                "[green]ok[/]",
-            )
-        else:
-            table.add_row(Path(r.path).name, "", "", "", "", f"{r.seconds:.2f}", "[red]error[/]")
+        name = Path(r.path).name
+        if not (r.ok and r.document and r.layout and r.report):
+            table.add_row(name, *[""] * 7, f"{r.seconds:.2f}", "[red]error[/]")
+            continue
+        rep = r.report
+        totals = [c.total_score.raw for c in rep.scorecards if c.total_score]
+        grades = [c.grade.raw for c in rep.scorecards if c.grade]
+        table.add_row(
+            name,
+            r.document.format,
+            str(len(r.layout.tables)),
+            str(len(rep.scorecards)),
+            str(sum(len(c.indicators) for c in rep.scorecards)),
+            ", ".join(totals[:3]) + ("…" if len(totals) > 3 else ""),
+            ", ".join(grades[:2]),
+            f"{grounded_share(rep, r.document.original):.0%}",
+            f"{r.seconds:.2f}",
+            "[green]ok[/]",
+        )
     console.print(table)
     for r in results:
         if not r.ok:

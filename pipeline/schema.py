@@ -357,3 +357,12 @@ _WS = re.compile(r"[\s\u3000\u00a0]+")
 def clean_text(s: str) -> str:
     """Text for comparison: whitespace of any kind removed (Chinese has no word spaces)."""
     return _WS.sub("", s)
+
+
+def grounded_share(report: Report, text: str) -> float:
+    """Share of a report's values whose span holds exactly their raw text (1.0 when none)."""
+    values = iter_grounded(report)
+    if not values:
+        return 1.0
+    bad = sum(1 for _, v in values if v.span is None) + len(report.check_spans(text))
+    return 1 - bad / len(values)

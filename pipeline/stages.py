@@ -1,7 +1,7 @@
-"""The stages of one document's run, in the order data flows: ingest → normalize → layout.
+"""The stages of one document's run, in the order data flows:
+ingest → normalize → layout → extract.
 
-Each stage takes the previous stage's typed output; later issues add extraction and
-checking after layout.  ``process`` never raises for a bad document: the error is part of
+Each stage takes the previous stage's typed output.  ``process`` never raises for a bad document: the error is part of
 its result, so a batch goes on.
 """
 
@@ -15,7 +15,9 @@ from typing import Any
 from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.ingest import read_document
+from pipeline.extract import BACKENDS
 from pipeline.layout import Layout, analyze
+from pipeline.schema import Report
 
 
 @dataclass
@@ -23,6 +25,7 @@ class DocumentResult:
     path: str
     document: Document | None = None
     layout: Layout | None = None
+    report: Report | None = None
     error: str | None = None
     seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -58,6 +61,8 @@ class DocumentResult:
                 for h in layout.headings
             ],
         )
+        if self.report is not None:
+            out["report"] = self.report.model_dump(mode="json", exclude_none=True)
         out.update(self.extra)
         return out
 
@@ -72,12 +77,13 @@ def _table_json(doc: Document, table) -> dict[str, Any]:
     return data
 
 
-def process(path: str | Path) -> DocumentResult:
+def process(path: str | Path, backend: str = "rules") -> DocumentResult:
     started = time.perf_counter()
     result = DocumentResult(path=str(path))
     try:
         result.document = read_document(path)
         result.layout = analyze(result.document.normalized)
+        result.report = BACKENDS[backend](result.document, result.layout)
     except PipelineError as e:
         result.error = str(e)
     result.seconds = time.perf_counter() - started

@@ -109,6 +109,7 @@ def _attach_title(table: Table, lines: list[Line], first_line: int) -> None:
             if s and not _TITLE_SKIP.search(s) and len(s) <= 60:
                 table.title = s
                 table.title_start = line.start + line.text.index(s[0])
+                table.title_end = table.title_start + len(s)
                 return
         elif line.kind not in (Kind.BLANK, Kind.SPACE):
             return

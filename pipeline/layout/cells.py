@@ -206,6 +206,7 @@ def _retable(table: Table, rows: list[list[Cell]], title: Cell | None) -> Table:
         rows=renumbered,
         title=title.clean if title is not None else None,
         title_start=title.start if title is not None else None,
+        title_end=title.end if title is not None else None,
         uncertain=[n for n in table.uncertain if _mentions_rows_in(n, rows)],
     )
 

@@ -37,6 +37,7 @@ class Table(BaseModel):
     rows: list[list[Cell]]
     title: str | None = None
     title_start: int | None = None
+    title_end: int | None = None
     uncertain: list[str] = Field(default_factory=list, description="why the grid may be wrong")
 
     @property

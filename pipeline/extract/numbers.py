@@ -1,0 +1,91 @@
+"""Reading numbers, units and comparators as these reports write them.
+
+Targets and actuals mix a comparator, a number and a unit in free order (``≥12件``,
+``不低于37家``, ``满意度 95% 以上``, ``大于等于2家``); a cell with more than one number
+(``1、2000家；2、5家``) or none (``及时``) is qualitative.  Years and date ranges are not
+quantities.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+NUMBER = re.compile(r"(?<![\d.])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\d.])")
+_UNIT = re.compile(
+    r"^\s*(万元|亿元|千元|元|万|亿|%|‰|个百分点|家|个|人次|人|件|次|项|户|篇|场|批|台|套|天|日|月|年|平方米|公里|座|所|份|名|分|期|条)"
+)
+_GE = (
+    "≥",
+    ">=",
+    "不低于",
+    "不少于",
+    "大于等于",
+    "大于或等于",
+    "以上",
+    "达到",
+    "达",
+    "至少",
+    "不小于",
+)
+_LE = (
+    "≤",
+    "<=",
+    "不高于",
+    "不超过",
+    "小于等于",
+    "小于或等于",
+    "以内",
+    "以下",
+    "之内",
+    "控制在",
+    "不大于",
+)
+_GT = ("＞", ">", "大于", "高于", "超过")
+_LT = ("＜", "<", "小于", "低于")
+_DATE = re.compile(r"\d{4}\s*[.\-/年]\s*\d{1,2}|\d{4}\s*年|\d{1,2}\s*月")
+
+
+def to_decimal(token: str) -> Decimal | None:
+    try:
+        return Decimal(token.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def parse_quantity(text: str) -> dict[str, Any]:
+    """Fields of a Quantity (value, unit, comparator, text) read from a target/actual cell."""
+    t = text.strip()
+    if _DATE.search(t):
+        return {"text": t}
+    numbers = list(NUMBER.finditer(t))
+    if len(numbers) != 1:
+        return {"text": t}
+    m = numbers[0]
+    value = to_decimal(m.group())
+    um = _UNIT.match(t[m.end() :])
+    unit = um.group(1) if um else None
+    comparator = None
+    for words, sym in ((_GE, ">="), (_LE, "<="), (_GT, ">"), (_LT, "<")):
+        if any(w in t for w in words):
+            comparator = sym
+            break
+    return {"value": value, "unit": unit, "comparator": comparator}
+
+
+def number_tokens(
+    text: str, start: int = 0, end: int | None = None
+) -> list[tuple[int, int, Decimal]]:
+    """Every number token in text[start:end] with its offsets and value."""
+    out = []
+    for m in NUMBER.finditer(text, start, len(text) if end is None else end):
+        value = to_decimal(m.group())
+        if value is not None:
+            out.append((m.start(), m.end(), value))
+    return out
+
+
+def unit_after(text: str, pos: int) -> str | None:
+    m = _UNIT.match(text, pos)
+    return m.group(1) if m else None

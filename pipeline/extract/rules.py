@@ -1,0 +1,34 @@
+"""The rules backend: deterministic extraction from the layout and the text, no model.
+
+Each part of the Report has its own reader; this module only puts them together, in the
+order data flows (tables → scorecards and funds, then document meta, prose facts, sections).
+"""
+
+from __future__ import annotations
+
+from pipeline.document import Document
+from pipeline.extract.facts import extract_facts
+from pipeline.extract.meta import extract_meta, extract_personnel
+from pipeline.extract.scorecards import extract_scorecards
+from pipeline.extract.sections import extract_sections
+from pipeline.layout.model import Layout
+from pipeline.schema import Provenance, Report, SourceInfo
+
+BACKEND = "rules"
+
+
+def extract_rules(doc: Document, layout: Layout) -> Report:
+    cards, department_funds = extract_scorecards(doc, layout)
+    return Report(
+        doc_id=doc.doc_id,
+        source=SourceInfo(
+            path=doc.path, sha256=doc.sha256, format=doc.format, encoding=doc.encoding
+        ),
+        meta=extract_meta(doc, layout, cards),
+        personnel=extract_personnel(doc, layout),
+        scorecards=cards,
+        funds=department_funds,
+        facts=extract_facts(doc, layout),
+        sections=extract_sections(doc, layout),
+        provenance=Provenance(backend=BACKEND),
+    )
