@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test eval lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests were collected"; exit 1; fi; exit $$rc
+	$(BIN)/pipeline eval --backend rules --out "$$(mktemp -d)"
+
+eval: $(STAMP)
+	$(BIN)/pipeline eval --backend rules
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests eval

@@ -21,7 +21,8 @@ from pipeline.schema import grounded_share
 from pipeline.stages import DocumentResult, process
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = Console()
+# Tables are wide; when output is not a terminal, do not squeeze them to 80 columns.
+console = Console() if sys.stdout.isatty() else Console(width=160)
 err_console = Console(stderr=True)
 
 
@@ -107,6 +108,7 @@ def eval_(
     backend: str = typer.Option("rules", help="extraction backend to score"),
     out: Path = typer.Option(Path("eval/results"), help="where the JSON and Markdown results go"),
     thresholds: Path = typer.Option(Path("eval/thresholds.json"), help="minimum F1 per family"),
+    snapshot: Path = typer.Option(None, help="results to compare with (default: eval/results/BACKEND.json)"),
 ) -> None:
     """Score a backend against hand-labelled gold: P/R/F1 per field family and document."""
     from pipeline.evaluation.results import (
@@ -120,8 +122,7 @@ def eval_(
 
     result = evaluate(gold, raw, backend)
     render_rich(result, console)
-    snapshot = out / f"{backend}.json"
-    changes = compare(result, snapshot)
+    changes = compare(result, snapshot or Path("eval/results") / f"{backend}.json")
     console.print(
         "[bold]against the committed snapshot:[/] " + ("no change" if not changes else "")
     )

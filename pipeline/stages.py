@@ -14,8 +14,8 @@ from typing import Any
 
 from pipeline.document import Document
 from pipeline.errors import PipelineError
-from pipeline.ingest import read_document
 from pipeline.extract import BACKENDS
+from pipeline.ingest import read_document
 from pipeline.layout import Layout, analyze
 from pipeline.schema import Report
 

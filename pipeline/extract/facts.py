@@ -86,10 +86,11 @@ _LEADING = re.compile(
 """Connectives that open a clause but do not name the figure (``其中人员经费2077.10万元``,
 ``比2019年项目支出4223.95万元``); ``及时率``, ``比重`` are names and stay."""
 
-_TRAILING_WORDS = ("分别为", "约为", "达到", "为", "是")
-"""Copulas between the name and the number (``控制率为95.60%``, ``满意度达到95%``); the
-name is what precedes them.  ``占`` stays: ``其他收入占15.5%`` is a share, not the amount.
-Lone ``达``/``约`` stay too: they end words (``下达``, ``节约``)."""
+_TRAILING = re.compile(r"\s*(?:分别为|约为|达到|为|是|(?<=[率度额值重数量])[达约])$")
+"""Copulas between the name and the number (``控制率为95.60%``, ``满意度达到95%``,
+``额度达1.92亿元``); the name is what precedes them.  A lone ``达``/``约`` goes only after a
+measure noun (率, 额, 比重 …): elsewhere it ends a word (``下达``, ``节约``).  ``占`` stays:
+``其他收入占15.5%`` is a share, not the amount."""
 
 _SHARE_OF_PREVIOUS = ("", "占", "占比")
 """Labels that only make sense with the previous figure's name in front of them."""
@@ -253,10 +254,9 @@ def _label(text: str, start: int, floor: int) -> str:
         m = _LEADING.match(label)
         if m and m.end() < len(label):
             label, changed = label[m.end() :], True
-        for w in _TRAILING_WORDS:
-            if label.endswith(w) and len(label) > len(w):
-                label, changed = label[: -len(w)].rstrip(), True
-                break
+        m = _TRAILING.search(label)
+        if m and m.start() > 0:
+            label, changed = label[: m.start()], True
     if len(label) > MAX_LABEL:
         label = label[-MAX_LABEL:].lstrip()
     return label

@@ -6,10 +6,10 @@ one line alone:
 
 * **Which candidates are paragraphs.**  Duty lists (``11. 拟定并组织实施…。``) and basis
   lists (``（2）…主要工作任务。``) share the numbering of headings; their short items pass the
-  layout's length test.  A numbered candidate whose neighbour in the same numbering
-  (n-1 or n+1, same style, same enclosing section) is a line of prose that was *not* taken as
-  a heading belongs to a list of paragraphs, so it is one too.  Table-of-contents lines
-  (``一、基本情况……3``) are dropped as well.
+  layout's length test.  A numbered candidate whose list neighbour (the nearest line of the
+  same numbering style before it, numbered n-1, or after it, numbered n+1, with no heading in
+  between) is a line of prose belongs to a list of paragraphs, so it is one too.
+  Table-of-contents lines (``一、基本情况……3``) are dropped as well.
 * **The level.**  The numbering fixes it (一、 1, （一） 2, 1、/1./1.1 3, （1） 4, ① 5), also
   inside markdown headings (``### 1、产出目标`` is a 1、 heading whatever its ``#`` count);
   only unnumbered markdown headings take their ``#`` count.  A dotted number (``1.1``) sits
@@ -47,7 +47,9 @@ _MARKERS: list[tuple[str, int, re.Pattern[str]]] = [
     ("paren-arabic", 4, re.compile(r"^[（(]\s*(\d{1,2})\s*[）)]")),
     ("circled", 5, re.compile(r"^([①-⑳])")),
 ]
-# A run-in heading: marker, a short title without commas, 。, then the paragraph.
+# A run-in heading: marker, a short title without commas, 。, then the paragraph on the same
+# line (``1、存在的问题。通过…``).  Not a paragraph item, so never evidence that its neighbours
+# are paragraphs.
 _RUN_IN = re.compile(
     r"^\s*(?:#+\s*)?(?:[（(]?\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*[）)、.．])\s*[^，,、；;。：:]{2,12}。\S"
 )
@@ -56,7 +58,7 @@ _MD_MARKS = re.compile(r"^#{1,6}\s*")
 _TOC = re.compile(r"(?:[.…·．]{3,}|…{2,}|\s{2,})\s*\d{1,3}\s*$")
 # Document and table titles written as headings (``整体支出绩效自评报告``, ``2019 江夏区…
 # 项目资金支出绩效自评表``): they name a document, not a part of the narrative.
-_TITLE = re.compile(r"(?:报告|[自评考核]表|明细表|情况表)$|^(?:19|20)\d{2}\s*年?")
+_TITLE = re.compile(r"(?:报告|表)$|^(?:19|20)\d{2}")
 
 
 @dataclass(frozen=True)
@@ -117,13 +119,22 @@ _KIND_RULES: list[tuple[re.Pattern[str], SectionKind]] = [
         ),
         K.indicator_analysis,
     ),
-    (re.compile(r"绩效目标|目标完成|预期目标|完成情况|支出绩效(?:自评)?情况|绩效情况"), K.goal_completion),
+    (
+        re.compile(r"绩效目标|目标完成|预期目标|完成情况|支出绩效(?:自评)?情况|绩效情况"),
+        K.goal_completion,
+    ),
     (re.compile(r"职责|职能"), K.duties),
     (
-        re.compile(r"自评工作|评价工作|工作开展|评价过程|实施过程|评价方法|自评方法|组织实施|绩效自评|绩效评价|自评|评价|标准|依据"),
+        re.compile(
+            r"自评工作|评价工作|工作开展|评价过程|实施过程|评价方法|自评方法|组织实施"
+            r"|绩效自评|绩效评价|自评|评价|标准|依据"
+        ),
         K.evaluation_work,
     ),
-    (re.compile(r"机构|人员|编制|内设|所属单位|(?:部门|单位)基本情况|(?:部门|单位)简介"), K.organization),
+    (
+        re.compile(r"机构|人员|编制|内设|所属单位|(?:部门|单位)基本情况|(?:部门|单位)简介"),
+        K.organization,
+    ),
     (re.compile(r"预算|收支|决算|支出|收入|资金|经费"), K.budget_overview),
     (re.compile(r"得分|评分|等级|等次"), K.conclusion),
 ]
@@ -156,9 +167,7 @@ class _Candidate:
     level: int  # the labelling level (numbering first, ``#`` count otherwise)
 
 
-def _paragraph_items(
-    doc: Document, layout: Layout, candidates: list[_Candidate]
-) -> set[int]:
+def _paragraph_items(doc: Document, layout: Layout, candidates: list[_Candidate]) -> set[int]:
     """Indexes of numbered candidates that are items of a list of paragraphs.
 
     Between the previous heading and this one, the nearest line numbered in the same style
@@ -195,18 +204,10 @@ def _paragraph_items(
                 continue
             h = candidates[k].heading
             lo = candidates[kept[pos_k - 1]].heading.end if pos_k > 0 else 0
-            hi = (
-                candidates[kept[pos_k + 1]].heading.start
-                if pos_k + 1 < len(kept)
-                else len(text)
-            )
+            hi = candidates[kept[pos_k + 1]].heading.start if pos_k + 1 < len(kept) else len(text)
             here = _line_start(text, h.start)
-            before = [
-                (s, o) for s, o in numbered_lines if lo <= s < here and o.family == nb.family
-            ]
-            after = [
-                (s, o) for s, o in numbered_lines if h.end <= s < hi and o.family == nb.family
-            ]
+            before = [(s, o) for s, o in numbered_lines if lo <= s < here and o.family == nb.family]
+            after = [(s, o) for s, o in numbered_lines if h.end <= s < hi and o.family == nb.family]
             neighbours = []
             if before and before[-1][1].number == nb.number - 1:
                 neighbours.append(before[-1][0])
