@@ -335,17 +335,9 @@ def _degraded_scores(golds) -> list[DocScore]:
 
 def test_thresholds_file_and_check(self_scores, golds):
     thresholds = json.loads(THRESHOLDS_PATH.read_text(encoding="utf-8"))
-    assert thresholds == {
-        "rules": {
-            "funds": 0.95,
-            "indicators": 0.95,
-            "scores": 0.95,
-            "meta": 0.9,
-            "goals": 0.9,
-            "sections": 0.9,
-            "grounding": 1.0,
-        }
-    }
+    # Floors only for known families, each a share; gold scored against itself clears them all.
+    assert set(thresholds["rules"]) <= set(FAMILIES) | {"grounding"}
+    assert all(0 < v <= 1 for v in thresholds["rules"].values())
     assert check_thresholds(_run(self_scores), thresholds) == []
     assert check_thresholds(_run(self_scores), thresholds["rules"]) == []
 
