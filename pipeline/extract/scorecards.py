@@ -90,13 +90,18 @@ class _State:
         return self.card
 
 
-def extract_scorecards(doc: Document, layout: Layout) -> tuple[list[Scorecard], list[FundsLine]]:
-    """Scorecards, and the funds lines of budget tables that are not scorecards (a
-    经费控制情况 table has budget columns but no scoring: it is department-level data)."""
+def extract_scorecards(
+    doc: Document, layout: Layout
+) -> tuple[list[Scorecard], list[FundsLine], set[int]]:
+    """Scorecards, the funds lines of budget tables that are not scorecards (a 经费控制情况
+    table has budget columns but no scoring: it is department-level data), and the indexes
+    of the tables read here."""
     cards: list[Scorecard] = []
     department_funds: list[FundsLine] = []
+    used: set[int] = set()
     for table in layout.tables:
         for card in _read_table(doc, table):
+            used.add(table.index)
             scored = any(f.measure in (FundsMeasure.weight, FundsMeasure.score) for f in card.funds)
             if card.indicators or card.goals or scored:
                 cards.append(card)
@@ -104,7 +109,7 @@ def extract_scorecards(doc: Document, layout: Layout) -> tuple[list[Scorecard], 
                 for line in card.funds:
                     line.table = table.title
                 department_funds.extend(card.funds)
-    return cards, department_funds
+    return cards, department_funds, used
 
 
 def _read_table(doc: Document, table: Table) -> list[Scorecard]:
