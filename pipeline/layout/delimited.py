@@ -102,12 +102,7 @@ def read_tab_rows(text: str, lines: list[Line], i: int) -> tuple[list[list[Cell]
                 row.pop()
             rows.append(row)
             j += 1
-        elif (
-            line.kind in (Kind.BLANK, Kind.SPACE)
-            and j + 1 < len(lines)
-            and lines[j + 1].kind is Kind.TABROW
-            and rows
-        ):
+        elif line.kind in (Kind.BLANK, Kind.SPACE) and rows and _rows_resume(lines, j):
             j += 1
         else:
             break
@@ -118,3 +113,11 @@ def read_tab_rows(text: str, lines: list[Line], i: int) -> tuple[list[list[Cell]
             f"ragged rows: {min(widths)} to {max(widths)} cells (merged cells shift cells)"
         )
     return rows, notes, j
+
+
+def _rows_resume(lines: list[Line], j: int, max_blank: int = 3) -> bool:
+    """Blank lines inside a tab-separated table: more rows follow after at most a few."""
+    k = j
+    while k < len(lines) and k - j < max_blank and lines[k].kind in (Kind.BLANK, Kind.SPACE):
+        k += 1
+    return k < len(lines) and lines[k].kind is Kind.TABROW
