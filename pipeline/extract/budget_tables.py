@@ -105,13 +105,21 @@ def _subject(text: str) -> FundsMeasure | None:
     return None
 
 
+def dated_measure(column: str, measure: FundsMeasure, fiscal_year: int | None) -> FundsMeasure:
+    """A column headed by a year before the report's (``2019年决算数`` in a 2020 report) holds
+    last year's figures, whatever its other words say."""
+    year = _YEAR.search(column)
+    if year and fiscal_year and int(year.group(1)) < fiscal_year:
+        return FundsMeasure.prior_executed
+    return measure
+
+
 def _measure(
     column: str, subject: FundsMeasure | None, fiscal_year: int | None
 ) -> FundsMeasure | None:
     if "增减" in column:
         return FundsMeasure.amount
-    year = _YEAR.search(column)
-    if year and fiscal_year and int(year.group(1)) < fiscal_year:
+    if dated_measure(column, FundsMeasure.amount, fiscal_year) is FundsMeasure.prior_executed:
         return FundsMeasure.prior_executed
     if "投资" in column:
         return FundsMeasure.executed if "实际" in column else FundsMeasure.adjusted_budget

@@ -8,7 +8,7 @@ not scorecards, prose facts, sections).
 from __future__ import annotations
 
 from pipeline.document import Document
-from pipeline.extract.budget_tables import extract_budget_tables
+from pipeline.extract.budget_tables import dated_measure, extract_budget_tables
 from pipeline.extract.facts import extract_facts
 from pipeline.extract.meta import extract_meta, extract_personnel
 from pipeline.extract.scorecards import extract_scorecards
@@ -23,6 +23,8 @@ def extract_rules(doc: Document, layout: Layout) -> Report:
     cards, department_funds, used_tables = extract_scorecards(doc, layout)
     meta = extract_meta(doc, layout, cards)
     year = int(meta.fiscal_year.value) if meta.fiscal_year and meta.fiscal_year.value else None
+    for line in department_funds:
+        line.measure = dated_measure(line.column or "", line.measure, year)
     department_funds += extract_budget_tables(doc, layout, used_tables, year)
     return Report(
         doc_id=doc.doc_id,

@@ -307,6 +307,10 @@ def _indicator_header(st: _State, texts: list[str]) -> bool:
             if role not in cols and any(t.startswith(h) or t == h for h in _ROLE_HEADERS[role]):
                 cols[role] = k
                 break
+    if "name" not in cols and (k := _merged_content_header(texts)) is not None:
+        # 评价内容 | 绩效目标 | 完成情况: one header over the level-1, level-2 and name columns.
+        cols = {"level1": k, "level2": k + 1, "name": k + 2, "target": k + 3, "actual": k + 4}
+        texts = texts[:k] + [""] * 5
     if "name" not in cols or not ({"target", "weight"} & cols.keys()):
         return False
     if st.card is not None and (st.card.indicators or st.closed):
@@ -318,6 +322,12 @@ def _indicator_header(st: _State, texts: list[str]) -> bool:
     st.mode, st.ind_cols, st.ind_width = "indicators", cols, len(texts)
     st.level1 = st.level2 = None
     return True
+
+
+def _merged_content_header(texts: list[str]) -> int | None:
+    if "评价内容" in texts and any("目标" in t for t in texts) and any("完成" in t for t in texts):
+        return texts.index("评价内容")
+    return None
 
 
 def _offset(st: _State, row: list[Cell]) -> int:
@@ -337,7 +347,7 @@ def _offset(st: _State, row: list[Cell]) -> int:
                 and len(row) - p - 2 <= after_score
             ):
                 return w - p
-    if len(row) > st.ind_width:
+    if len(row) > st.ind_width or (len(row) < st.ind_width and w is None):
         return st.ind_width - len(row)
     return 0
 
@@ -353,9 +363,11 @@ def _indicator_row(st: _State, row: list[Cell], texts: list[str]) -> None:
     by_col = {k + off: c for k, c in enumerate(row)}
     name_col = cols["name"]
     name_cell = by_col.get(name_col)
-    if name_cell is None or not name_cell.clean:
-        return
     card = st.ensure_card()
+    if name_cell is None or not name_cell.clean:
+        # A row of merged level cells only (产出目标 | 数量、质量…指标): it sets the levels.
+        _levels(st, card, [(k, c) for k, c in enumerate(row) if k < name_col and c.clean])
+        return
     doc = st.doc
     _levels(st, card, [(k, c) for k, c in sorted(by_col.items()) if k < name_col and c.clean])
 
