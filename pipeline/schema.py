@@ -366,3 +366,18 @@ def grounded_share(report: Report, text: str) -> float:
         return 1.0
     bad = sum(1 for _, v in values if v.span is None) + len(report.check_spans(text))
     return 1 - bad / len(values)
+
+
+SCHEMA_PATH = __import__("pathlib").Path(__file__).with_name("report.schema.json")
+
+
+def report_json_schema() -> str:
+    """The Report's JSON schema as committed in ``pipeline/report.schema.json`` (for
+    inspection, and for model backends that constrain their output with it)."""
+    import json
+
+    return json.dumps(Report.model_json_schema(), ensure_ascii=False, indent=1) + "\n"
+
+
+if __name__ == "__main__":  # python -m pipeline.schema  rewrites the committed schema file
+    SCHEMA_PATH.write_text(report_json_schema(), encoding="utf-8")

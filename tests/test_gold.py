@@ -26,3 +26,24 @@ def test_gold_problems_catch_a_shifted_span():
     span = line.amount.span
     line.amount.span = span.model_copy(update={"start": span.start + 1, "end": span.end + 1})
     assert any("funds[0].amount" in p for p in gold_problems(gold, text))
+
+
+def test_committed_json_schema_is_current():
+    from pipeline.schema import SCHEMA_PATH, report_json_schema
+
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == report_json_schema(), (
+        "pipeline/report.schema.json is stale: run `python -m pipeline.schema`"
+    )
+
+
+def test_validators_reject_what_cannot_be():
+    from pydantic import ValidationError
+
+    from pipeline.schema import Indicator, Meta, Quantity, Span, Text
+
+    with pytest.raises(ValidationError, match="outside 1990–2100"):
+        Meta(fiscal_year=Quantity(raw="2209", value=2209))
+    with pytest.raises(ValidationError, match="negative"):
+        Indicator(name=Text(raw="x"), weight=Quantity(raw="-5", value=-5))
+    with pytest.raises(ValidationError, match="before its start"):
+        Span(start=10, end=3)

@@ -60,7 +60,7 @@ def _read(doc: Document, table: Table, fiscal_year: int | None) -> list[FundsLin
         label_cell = next(c for c in row if c.clean and not _NUMBER_CELL.match(c.text))
         for k, cell in enumerate(row):
             m = _NUMBER_CELL.match(cell.text)
-            if not m or k >= len(columns) or not columns[k]:
+            if not m or k >= len(columns) or not columns[k] or columns[k] in ("序号", "编号"):
                 continue
             column = columns[k]
             measure = _measure(column, subject, fiscal_year)
@@ -87,13 +87,25 @@ def _read(doc: Document, table: Table, fiscal_year: int | None) -> list[FundsLin
 
 
 def _column_labels(header: list[list[Cell]]) -> list[str]:
-    """The most specific header text above each column (``其中：`` is not a label)."""
+    """The most specific header text above each column (``其中：`` is not a label).
+
+    A merged ``其中：`` cell stands over as many columns as the row below has labels from its
+    position on; the cells after it in its row move right by as much.
+    """
     width = max(len(r) for r in header)
     labels = [""] * width
-    for row in header:
+    for r, row in enumerate(header):
+        below = header[r + 1] if r + 1 < len(header) else []
+        shift = 0
         for k, c in enumerate(row):
-            if c.clean and not c.clean.startswith("其中"):
-                labels[k] = c.clean
+            col = k + shift
+            if c.clean.startswith("其中"):
+                span = 0
+                while col + span < len(below) and below[col + span].clean:
+                    span += 1
+                shift += max(span - 1, 0)
+            elif c.clean and col < width:
+                labels[col] = c.clean
     return labels
 
 

@@ -63,7 +63,18 @@ _QUOTA_HEAD = re.compile(r"编制数|人员编制|编制人数")
 _HEAD_HEAD = re.compile(r"实有人数|实际在职人数|在职人数")
 _RATE_HEAD = re.compile(r"控制率")
 _QUOTA_PROSE = re.compile(r"编制(?:人数|数)?\s*(?:为)?\s*(\d+)\s*(?:人|个|名)")
-_HEAD_PROSE = re.compile(r"(?:实有|在职|实际在职)(?:在职)?(?:人员|人数)?\s*(?:为)?\s*(\d+)\s*人")
+_HEAD_PROSE = re.compile(
+    r"(?:实有|在职|实际在职)(?:在职)?(?:人员|人数|职工)?\s*(?:为)?\s*(\d+)\s*人"
+)
+
+
+# (field, label pattern, unit, longest label): a longer cell is a sentence or an indicator
+# name (指标4：“三公经费”控制率), not the label of a personnel figure.
+_PERSONNEL_LABELS = (
+    ("staffing_quota", _QUOTA_HEAD, "人", 16),
+    ("headcount", _HEAD_HEAD, "人", 16),
+    ("control_rate", _RATE_HEAD, "%", 6),
+)
 
 
 def extract_personnel(doc: Document, layout: Layout) -> Personnel:
@@ -74,12 +85,8 @@ def extract_personnel(doc: Document, layout: Layout) -> Personnel:
         rows = table.rows
         for r, row in enumerate(rows):
             for k, cell in enumerate(row):
-                for key, head, unit in (
-                    ("staffing_quota", _QUOTA_HEAD, "人"),
-                    ("headcount", _HEAD_HEAD, "人"),
-                    ("control_rate", _RATE_HEAD, "%"),
-                ):
-                    if key in found or not head.search(cell.clean) or len(cell.clean) > 16:
+                for key, head, unit, longest in _PERSONNEL_LABELS:
+                    if key in found or not head.search(cell.clean) or len(cell.clean) > longest:
                         continue
                     below = rows[r + 1][k] if r + 1 < len(rows) and k < len(rows[r + 1]) else None
                     right = row[k + 1] if k + 1 < len(row) else None
