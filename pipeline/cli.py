@@ -108,7 +108,9 @@ def eval_(
     backend: str = typer.Option("rules", help="extraction backend to score"),
     out: Path = typer.Option(Path("eval/results"), help="where the JSON and Markdown results go"),
     thresholds: Path = typer.Option(Path("eval/thresholds.json"), help="minimum F1 per family"),
-    snapshot: Path = typer.Option(None, help="results to compare with (default: eval/results/BACKEND.json)"),
+    snapshot: Path = typer.Option(
+        None, help="results to compare with (default: eval/results/BACKEND.json)"
+    ),
 ) -> None:
     """Score a backend against hand-labelled gold: P/R/F1 per field family and document."""
     from pipeline.evaluation.results import (

@@ -52,7 +52,3 @@ class Document:
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of a normalized span."""
         return self.offsets.to_original(start, end)
-
-    def original_text(self, start: int, end: int) -> str:
-        s, e = self.offsets.to_original(start, end)
-        return self.original[s:e]

@@ -17,7 +17,3 @@ class InputError(PipelineError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
-
-
-class ConfigError(PipelineError):
-    """Settings that cannot work (unknown backend, missing model URL …)."""

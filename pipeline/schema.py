@@ -13,9 +13,11 @@ that a model retried with them can correct its answer.
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -368,14 +370,12 @@ def grounded_share(report: Report, text: str) -> float:
     return 1 - bad / len(values)
 
 
-SCHEMA_PATH = __import__("pathlib").Path(__file__).with_name("report.schema.json")
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
 def report_json_schema() -> str:
     """The Report's JSON schema as committed in ``pipeline/report.schema.json`` (for
     inspection, and for model backends that constrain their output with it)."""
-    import json
-
     return json.dumps(Report.model_json_schema(), ensure_ascii=False, indent=1) + "\n"
 
 

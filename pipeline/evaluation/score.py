@@ -836,26 +836,20 @@ def _score_indicators_and_scores(
                 getattr(p.ind, cell),
                 _indicator_cell_equal(cell),
             )
-    for i, g in enumerate(g_all):
-        if i in matched_g:
-            continue
-        note = f"indicator {g.ind.name.raw!r} not found"
-        for cell in INDICATOR_CELLS:
-            if (v := getattr(g.ind, cell)) is not None:
-                ind_fs.miss(f"{g.path}.{cell}", v.raw, note)
-        for cell in INDICATOR_SCORE_CELLS:
-            if (v := getattr(g.ind, cell)) is not None:
-                sc_fs.miss(f"{g.path}.{cell}", v.raw, note)
-    for i, p in enumerate(p_all):
-        if i in matched_p:
-            continue
-        note = f"indicator {p.ind.name.raw!r} has no gold row"
-        for cell in INDICATOR_CELLS:
-            if (v := getattr(p.ind, cell)) is not None:
-                ind_fs.false_positive(f"{p.path}.{cell}", v.raw, note)
-        for cell in INDICATOR_SCORE_CELLS:
-            if (v := getattr(p.ind, cell)) is not None:
-                sc_fs.false_positive(f"{p.path}.{cell}", v.raw, note)
+    # Unaligned rows: every cell of a gold row is missed, every cell of a pred row is extra.
+    for rows, matched, note, record in (
+        (g_all, matched_g, "indicator {!r} not found", "miss"),
+        (p_all, matched_p, "indicator {!r} has no gold row", "false_positive"),
+    ):
+        for i, row in enumerate(rows):
+            if i in matched:
+                continue
+            for cells, fs in ((INDICATOR_CELLS, ind_fs), (INDICATOR_SCORE_CELLS, sc_fs)):
+                for cell in cells:
+                    if (v := getattr(row.ind, cell)) is not None:
+                        getattr(fs, record)(
+                            f"{row.path}.{cell}", v.raw, note.format(row.ind.name.raw)
+                        )
 
     # Scorecard-level scores: only aligned scorecards can be compared.
     matched_gs = {g for g, _ in sc_pairs}

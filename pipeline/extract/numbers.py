@@ -72,20 +72,3 @@ def parse_quantity(text: str) -> dict[str, Any]:
             comparator = sym
             break
     return {"value": value, "unit": unit, "comparator": comparator}
-
-
-def number_tokens(
-    text: str, start: int = 0, end: int | None = None
-) -> list[tuple[int, int, Decimal]]:
-    """Every number token in text[start:end] with its offsets and value."""
-    out = []
-    for m in NUMBER.finditer(text, start, len(text) if end is None else end):
-        value = to_decimal(m.group())
-        if value is not None:
-            out.append((m.start(), m.end(), value))
-    return out
-
-
-def unit_after(text: str, pos: int) -> str | None:
-    m = _UNIT.match(text, pos)
-    return m.group(1) if m else None

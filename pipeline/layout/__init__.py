@@ -45,8 +45,8 @@ def analyze(text: str) -> Layout:
             found = [_table("tsv", rows, notes)]
         elif kind is Kind.CELL:
             rows, j = read_word_cells(text, lines, i)
-            rows, notes = join_split_rows(rows)
-            found = split_on_title_rows(_table("word-cells", rows, notes))
+            rows, joined_at = join_split_rows(rows)
+            found = split_on_title_rows(_table("word-cells", rows, []), joined_at)
             for t in found:
                 _note_ragged(t)
         elif kind is Kind.BAR:

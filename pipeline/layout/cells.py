@@ -139,16 +139,19 @@ def _to_cells(text: str, rows: list[list[tuple[int, int]]]) -> list[list[Cell]]:
     return out
 
 
-def join_split_rows(rows: list[list[Cell]]) -> tuple[list[list[Cell]], list[str]]:
+def join_split_rows(rows: list[list[Cell]]) -> tuple[list[list[Cell]], dict[int, int]]:
     """Join runs of short rows that together make exactly one full row.
 
     Word exports sometimes put a blank line inside a row (``→ \n9712.53\n\n→1352.45``),
     which reads as a row break.  Adjacent short rows are joined only when they sit between
     two rows of the same width and their cells add up to exactly that width (the later
     pieces not starting with an empty cell): anything less certain is left as it is.
+
+    Returns the rows and, for each joined row, the offset of its first cell mapped to the
+    number of pieces joined, so the table the row ends up in can say so.
     """
     out: list[list[Cell]] = []
-    notes: list[str] = []
+    joined_at: dict[int, int] = {}
     k = 0
     while k < len(rows):
         width = len(rows[k - 1]) if k > 0 else 0
@@ -162,17 +165,15 @@ def join_split_rows(rows: list[list[Cell]]) -> tuple[list[list[Cell]], list[str]
         if width >= 3 and 1 < len(rows[k]) < width and m > k + 1 and total == width and sandwiched:
             joined = [c for r in rows[k:m] for c in r]
             out.append([c.model_copy(update={"col": n}) for n, c in enumerate(joined)])
-            notes.append(
-                f"rows {k}..{m - 1} joined: together they make one row of {width} cells (at offset {joined[0].start})"
-            )
+            joined_at[joined[0].start] = m - k
             k = m
             continue
         out.append(rows[k])
         k += 1
-    return out, notes
+    return out, joined_at
 
 
-def split_on_title_rows(table: Table) -> list[Table]:
+def split_on_title_rows(table: Table, joined_at: dict[int, int]) -> list[Table]:
     """A Word export runs consecutive tables together; a row of one lone cell between them
     (``年度收入情况（万元）``) is the next table's title.  Split there."""
     parts: list[Table] = []
@@ -181,7 +182,7 @@ def split_on_title_rows(table: Table) -> list[Table]:
 
     def flush() -> None:
         if current:
-            parts.append(_retable(table, current, title))
+            parts.append(_retable(table, current, title, joined_at))
 
     for row in table.rows:
         lone = len(row) == 1 and 0 < len(row[0].clean) <= MAX_TITLE
@@ -195,8 +196,15 @@ def split_on_title_rows(table: Table) -> list[Table]:
     return parts or [table]
 
 
-def _retable(table: Table, rows: list[list[Cell]], title: Cell | None) -> Table:
+def _retable(
+    table: Table, rows: list[list[Cell]], title: Cell | None, joined_at: dict[int, int]
+) -> Table:
     renumbered = [[c.model_copy(update={"row": r}) for c in row] for r, row in enumerate(rows)]
+    notes = [
+        f"row {r} joined from {joined_at[row[0].start]} pieces: a blank line inside a row read as a row break"
+        for r, row in enumerate(rows)
+        if row[0].start in joined_at
+    ]
     start = title.start if title is not None else rows[0][0].start
     return Table(
         index=0,
@@ -207,15 +215,5 @@ def _retable(table: Table, rows: list[list[Cell]], title: Cell | None) -> Table:
         title=title.clean if title is not None else None,
         title_start=title.start if title is not None else None,
         title_end=title.end if title is not None else None,
-        uncertain=[n for n in table.uncertain if _mentions_rows_in(n, rows)],
-    )
-
-
-def _mentions_rows_in(note: str, rows: list[list[Cell]]) -> bool:
-    """Keep a parent's note on the part whose cells it is about (notes cite row numbers of
-    the block; the part keeps its original cells' offsets, so match by offset)."""
-    return (
-        True
-        if not note.startswith("rows ")
-        else any(note.endswith(f"(at offset {c.start})") for row in rows for c in row[:1])
+        uncertain=list(table.uncertain) + notes,
     )
