@@ -311,6 +311,37 @@ class KnownIssue(BaseModel):
     values: list[Quantity] = Field(default_factory=list)
 
 
+class Severity(StrEnum):
+    error = "error"  # a stated relation does not hold
+    warning = "warning"  # suspicious but may have a reason (full marks on a missed target)
+    info = "info"  # consistent, but only under a reading worth knowing (truncated rates)
+
+
+class FindingValue(Grounded):
+    """One stated value a finding involves, with its role and where it stands."""
+
+    role: str = Field(description="part, total, score, weight, target, actual, statement …")
+    where: str = Field(description="table / row / column, or the prose label, as written")
+    value: Decimal | None = None
+    unit: str | None = None
+
+
+class Finding(BaseModel):
+    """A relation the checker found not to hold, with every value involved and its span."""
+
+    rule: str = Field(description="rule id, e.g. sum.category_parts")
+    family: str = Field(description="sum, balance, ratio, delta, score, target, xref, unit")
+    severity: Severity
+    message_zh: str
+    message_en: str
+    expected: Decimal | None = Field(default=None, description="what the relation implies")
+    found: Decimal | None = Field(default=None, description="what the document states")
+    tolerance: Decimal | None = Field(
+        default=None, description="allowed difference, from the displayed precision"
+    )
+    values: list[FindingValue] = Field(default_factory=list)
+
+
 class Report(BaseModel):
     doc_id: str
     source: SourceInfo | None = None
@@ -323,6 +354,9 @@ class Report(BaseModel):
     facts: list[Fact] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
     known_issues: list[KnownIssue] = Field(default_factory=list)
+    findings: list[Finding] = Field(
+        default_factory=list, description="what the checker found (see pipeline.check)"
+    )
     provenance: Provenance | None = None
 
     def check_spans(self, text: str) -> list[str]:
@@ -362,7 +396,9 @@ def clean_text(s: str) -> str:
 
 
 def grounded_share(report: Report, text: str) -> float:
-    """Share of a report's values whose span holds exactly their raw text (1.0 when none)."""
+    """Share of a report's values whose span holds exactly their raw text (1.0 when none).
+    Findings and known issues only repeat values read elsewhere, so they are left out."""
+    report = report.model_copy(update={"findings": [], "known_issues": []})
     values = iter_grounded(report)
     if not values:
         return 1.0

@@ -1,5 +1,5 @@
 """The stages of one document's run, in the order data flows:
-ingest → normalize → layout → extract.
+ingest → normalize → layout → extract → check.
 
 Each stage takes the previous stage's typed output.  ``process`` never raises for a bad document: the error is part of
 its result, so a batch goes on.
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.check import check_report
 from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.extract import BACKENDS
@@ -77,13 +78,20 @@ def _table_json(doc: Document, table) -> dict[str, Any]:
     return data
 
 
+def build_report(document: Document, layout: Layout, backend: str = "rules") -> Report:
+    """Extract with ``backend``, then check: the Report carries the checker's findings."""
+    report = BACKENDS[backend](document, layout)
+    report.findings = check_report(report, document.original)
+    return report
+
+
 def process(path: str | Path, backend: str = "rules") -> DocumentResult:
     started = time.perf_counter()
     result = DocumentResult(path=str(path))
     try:
         result.document = read_document(path)
         result.layout = analyze(result.document.normalized)
-        result.report = BACKENDS[backend](result.document, result.layout)
+        result.report = build_report(result.document, result.layout, backend)
     except PipelineError as e:
         result.error = str(e)
     result.seconds = time.perf_counter() - started

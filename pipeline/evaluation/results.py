@@ -24,6 +24,9 @@ from pipeline.output import atomic_write_text
 GROUNDING = "grounding"
 """Name of the grounding rate in thresholds and comparisons, next to the family names."""
 
+CHECKER_GATES = {"checker_precision": "precision", "checker_recall": "recall"}
+"""Names of the checker's overall precision and recall in thresholds and comparisons."""
+
 _EPS = 1e-9
 
 
@@ -72,6 +75,9 @@ class EvalRun(BaseModel):
         """Aggregate F1 of a family (or the grounding rate for ``grounding``)."""
         if family == GROUNDING:
             return self.grounding_rate
+        if family in CHECKER_GATES:
+            overall = self.aggregate.get("checker", {}).get("all")
+            return None if overall is None else float(overall[CHECKER_GATES[family]])
         fam = self.aggregate.get("families", {}).get(family)
         return None if fam is None else float(fam["f1"])
 
@@ -189,6 +195,8 @@ def to_markdown(run: EvalRun) -> str:
             [[k, str(v["correct"]), str(v["total"]), _fmt(v["rate"])] for k, v in acc.items()],
         )
 
+    lines += _checker_markdown(run)
+
     example_rows: list[list[str]] = []
     for doc in run.docs:
         for fam in _families(run):
@@ -211,6 +219,70 @@ def to_markdown(run: EvalRun) -> str:
         lines += ["", "## Examples of failures", ""]
         lines += _md_table(["doc", "family", "kind", "path", "raw", "note"], example_rows)
     return "\n".join(lines) + "\n"
+
+
+def _checker_rows(run: EvalRun) -> list[list[str]]:
+    rows = []
+    for fam, c in run.aggregate.get("checker", {}).items():
+        rows.append(
+            [
+                fam,
+                str(c["findings"]),
+                str(c["true"]),
+                str(c["false_alarms"]),
+                str(c["known"]),
+                str(c["found"]),
+                _fmt(c["precision"]),
+                _fmt(c["recall"]),
+            ]
+        )
+    return rows
+
+
+_CHECKER_HEADER = [
+    "family",
+    "findings",
+    "true",
+    "false alarms",
+    "known issues",
+    "found",
+    "precision",
+    "recall",
+]
+
+
+def _checker_markdown(run: EvalRun) -> list[str]:
+    """The checker against the known issues: per family, then every finding of every
+    document with its verdict, then the known issues no finding matched."""
+    rows = _checker_rows(run)
+    if not rows:
+        return []
+    lines = ["", "## Checker against known issues", ""]
+    lines += _md_table(_CHECKER_HEADER, rows)
+    finding_rows, missed_rows = [], []
+    for doc in run.docs:
+        if doc.checker is None:
+            continue
+        for f in doc.checker.findings:
+            finding_rows.append(
+                [
+                    doc.doc_id,
+                    f.verdict,
+                    f.severity.value,
+                    f.rule,
+                    _md_cell(f.message_zh),
+                    _md_cell(", ".join(f.values)),
+                ]
+            )
+        for k in doc.checker.known:
+            if not k.found_by:
+                missed_rows.append([doc.doc_id, k.family, _md_cell(k.description)])
+    lines += ["", "### Every finding with its verdict", ""]
+    lines += _md_table(["doc", "verdict", "severity", "rule", "message", "values"], finding_rows)
+    if missed_rows:
+        lines += ["", "### Known issues no finding matched", ""]
+        lines += _md_table(["doc", "family", "description"], missed_rows)
+    return lines
 
 
 def _style(value: str) -> str:
@@ -256,6 +328,15 @@ def render_rich(run: EvalRun, console: Console) -> None:
     pr.add_row(GROUNDING, "", "", "", "", "", _style(_fmt(run.grounding_rate)))
     console.print(pr)
 
+    rows = _checker_rows(run)
+    if rows:
+        ck = Table(title="checker against known issues (all documents)")
+        for h in _CHECKER_HEADER:
+            ck.add_column(h, justify="left" if h == "family" else "right")
+        for row in rows:
+            ck.add_row(*row[:6], _style(row[6]), _style(row[7]))
+        console.print(ck)
+
 
 # --------------------------------------------------------------------------- files
 
@@ -284,6 +365,10 @@ def _snapshot_f1(snapshot: Mapping[str, Any], family: str) -> float | None:
     if family == GROUNDING:
         rate = snapshot.get("grounding_rate")
         return None if rate is None else float(rate)
+    if family in CHECKER_GATES:
+        overall = snapshot.get("aggregate", {}).get("checker", {}).get("all", {})
+        value = overall.get(CHECKER_GATES[family])
+        return None if value is None else float(value)
     fam = snapshot.get("aggregate", {}).get("families", {}).get(family)
     return None if fam is None or "f1" not in fam else float(fam["f1"])
 
@@ -320,7 +405,7 @@ def compare(run: EvalRun, snapshot_json_path: Path | str) -> list[str]:
         return [f"snapshot unreadable: {path}: not a JSON object"]
 
     lines: list[str] = []
-    for fam in [*_families(run), GROUNDING]:
+    for fam in [*_families(run), GROUNDING, *CHECKER_GATES]:
         line = _change(fam, _snapshot_f1(snap, fam), run.family_f1(fam))
         if line:
             lines.append(line)
@@ -364,7 +449,13 @@ def check_thresholds(run: EvalRun, thresholds: Mapping[str, Any]) -> list[str]:
         if value is None:
             violations.append(f"{family}: no such family in the run (threshold {minimum})")
         elif value < float(minimum) - _EPS:
-            what = "grounding rate" if family == GROUNDING else "F1"
+            what = (
+                "grounding rate"
+                if family == GROUNDING
+                else "checker " + CHECKER_GATES[family]
+                if family in CHECKER_GATES
+                else "F1"
+            )
             violations.append(f"{family}: {what} {value:.3f} < {float(minimum):.3f}")
     return violations
 

@@ -12,12 +12,12 @@ from pipeline.evaluation.score import score_report
 from pipeline.extract import BACKENDS
 from pipeline.ingest import read_document
 from pipeline.layout import analyze
+from pipeline.stages import build_report
 
 
 def evaluate(gold_dir: Path, raw_dir: Path, backend: str) -> EvalRun:
     if backend not in BACKENDS:
         raise PipelineError(f"unknown backend {backend!r} (available: {', '.join(BACKENDS)})")
-    extract = BACKENDS[backend]
     gold_files = sorted(Path(gold_dir).glob("*.json"))
     if not gold_files:
         raise PipelineError(f"{gold_dir}: no gold files (*.json)")
@@ -27,7 +27,7 @@ def evaluate(gold_dir: Path, raw_dir: Path, backend: str) -> EvalRun:
         raw = _raw_for(raw_dir, gold.doc_id)
         started = time.perf_counter()
         doc = read_document(raw)
-        pred = extract(doc, analyze(doc.normalized))
+        pred = build_report(doc, analyze(doc.normalized), backend)
         seconds[gold.doc_id] = time.perf_counter() - started
         scores.append(score_report(gold, pred, doc.original))
     return EvalRun.build(backend, scores, seconds)

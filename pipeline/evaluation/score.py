@@ -42,6 +42,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, computed_field
 
+from pipeline.evaluation.issues import CheckerScore, aggregate_checker, score_findings
 from pipeline.schema import (
     Grounded,
     Indicator,
@@ -217,6 +218,9 @@ class DocScore(BaseModel):
     )
     alignment: dict[str, dict[str, int]] = Field(
         default_factory=dict, description="how many scorecards / indicators were aligned"
+    )
+    checker: CheckerScore | None = Field(
+        default=None, description="the checker's findings against the gold's known issues"
     )
 
 
@@ -984,6 +988,7 @@ def score_report(gold: Report, pred: Report, source_text: str) -> DocScore:
             "section_level": section_level,
         },
         alignment=alignment,
+        checker=score_findings(gold, pred.findings),
     )
 
 
@@ -1021,6 +1026,7 @@ def aggregate(scores: Sequence[DocScore]) -> dict[str, Any]:
         )
         accuracy[name] = {"correct": acc.correct, "total": acc.total, "rate": acc.rate}
     return {
+        "checker": aggregate_checker([s.checker for s in scores if s.checker is not None]),
         "docs": len(scores),
         "text_threshold": TEXT_THRESHOLD,
         "families": families,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline import vocabulary as V
 from pipeline.document import Document
-from pipeline.extract import vocabulary as V
 from pipeline.extract.grounding import number_at
 from pipeline.extract.numbers import to_decimal
 from pipeline.layout.model import Cell, Layout, Table

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pipeline import vocabulary as V
 from pipeline.document import Document
-from pipeline.extract import vocabulary as V
 from pipeline.extract.grounding import cell_quantity, number_at, text_at
 from pipeline.extract.numbers import NUMBER, to_decimal
 from pipeline.layout.model import Cell, Layout, Table
@@ -195,7 +195,10 @@ def _funds_row(st: _State, row: list[Cell], texts: list[str]) -> None:
     if any("性质" in t for t in texts):
         st.pair_mode = True
         return
-    if st.pair_mode or len(row) < st.funds_width - 1:
+    numbers = sum(1 for c in row if _PURE_NUMBER.match(c.text))
+    # Breakdown rows are label：number pairs, unless they fill the funds columns like the
+    # total row does (one figure per budget stage).
+    if (st.pair_mode and numbers < 2) or len(row) < st.funds_width - 1:
         _funds_pairs(st, card, row)
         return
     # A row longer than its header was shifted right by an extra empty cell: align its end.

@@ -63,8 +63,11 @@ def read_word_cells(text: str, lines: list[Line], i: int) -> tuple[list[list[Cel
                 rows[-1].append((cell[0], cell[1]))
             if not rows or blanks:
                 rows.append([])
-            # A line with several tabs holds several cells (an empty one before ``→→5.27``).
+            # Tabs between contents separate cells; a run of leading tabs before one content
+            # (``→→5.27``) is the cell's own indentation, as Word exports write it.
             tabs = [k for k in range(line.start, line.end) if text[k] == "\t"]
+            lead = line.start + len(line.text) - len(line.text.lstrip(" \t"))
+            tabs = [k for k in tabs if k >= max(t for t in tabs if t < lead)]
             for a, b in pairwise(tabs):
                 rows[-1].append((a + 1, b))
             cell = [tabs[-1] + 1, line.end]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from pipeline.layout.model import Cell
+from pipeline.vocabulary import LEVEL_CELLS as LEVEL_WORDS
 
 HEADER_WORDS = {
     "绩效指标",
@@ -34,26 +35,6 @@ HEADER_WORDS = {
     "执行率",
     "实际支出数",
     "指标解释",
-}
-LEVEL_WORDS = {
-    "产出指标",
-    "效益指标",
-    "满意度指标",
-    "数量指标",
-    "质量指标",
-    "时效指标",
-    "成本指标",
-    "经济效益指标",
-    "社会效益指标",
-    "生态效益指标",
-    "可持续影响指标",
-    "服务对象满意度指标",
-    "部门管理",
-    "履职效果",
-    "能力建设",
-    "投入",
-    "过程",
-    "总分",
 }
 _TOKEN = re.compile(r"\S+")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")

@@ -36,9 +36,9 @@ CATEGORY_WORDS: list[tuple[str, FundsCategory]] = [
     ("出国", FundsCategory.overseas_travel),
     ("压缩一般性支出", FundsCategory.general_expenditure_cut),
     ("累计结余", FundsCategory.accumulated_balance),
-    ("结余", FundsCategory.balance),
     ("年初结转", FundsCategory.carry_over),
     ("上年结转", FundsCategory.carry_over),
+    ("结余", FundsCategory.balance),
     ("一般公共预算", FundsCategory.general_public_budget),
     ("财政拨款", FundsCategory.general_public_budget),
     ("政府性基金", FundsCategory.government_fund),
@@ -57,6 +57,9 @@ CATEGORY_WORDS: list[tuple[str, FundsCategory]] = [
     ("合计", FundsCategory.total),
     ("总计", FundsCategory.total),
     ("汇总", FundsCategory.total),
+    ("总收入", FundsCategory.total),
+    ("总支出", FundsCategory.total),
+    ("人员", FundsCategory.personnel),  # a bare 人员 (绩效自评资金 人员 254.04万元)
 ]
 
 
@@ -83,6 +86,31 @@ ACTUAL_HEADERS = ("实际完成值", "实际完成指标值", "实际完成", "�
 WEIGHT_HEADERS = ("分值", "权重")
 SCORE_HEADERS = ("得分",)
 NOTE_HEADERS = ("偏差原因", "未完成原因", "原因分析", "改进措施")
+
+# Whole cells that open a scorecard row in a table flattened to one cell per line (the
+# layout stage reads them; the extractor's LEVEL1/LEVEL2 words below match inside cells).
+LEVEL_CELLS = frozenset(
+    {
+        "产出指标",
+        "效益指标",
+        "满意度指标",
+        "数量指标",
+        "质量指标",
+        "时效指标",
+        "成本指标",
+        "经济效益指标",
+        "社会效益指标",
+        "生态效益指标",
+        "可持续影响指标",
+        "服务对象满意度指标",
+        "部门管理",
+        "履职效果",
+        "能力建设",
+        "投入",
+        "过程",
+        "总分",
+    }
+)
 
 LEVEL1_WORDS = (
     "产出",

@@ -1,0 +1,6 @@
+"""The deterministic checker: named rules over a Report's figures, tolerances from the
+precision the figures are shown with, findings that point at every value involved."""
+
+from pipeline.check.engine import FAMILIES, RULES, Rule, check_report
+
+__all__ = ["FAMILIES", "RULES", "Rule", "check_report"]

@@ -1,0 +1,85 @@
+"""Tolerance from displayed precision, in the manner of XBRL calculation consistency.
+
+A figure shown as ``12.34`` stands for any true value in [12.335, 12.345]: half a unit of
+its last displayed decimal either side.  A relation between displayed figures holds when
+it holds for *some* choice of true values inside those intervals, so the allowed slack is
+the sum of the half-units of every figure involved (parts *and* total), never a blanket
+epsilon.  Rates are checked the same way, by interval arithmetic on the ratio.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from pipeline.schema import Quantity
+
+HUNDRED = Decimal(100)
+
+
+def half_unit(value: Decimal) -> Decimal:
+    """Half a unit of the last displayed decimal: 0.005 for ``12.34``, 0.5 for ``96``."""
+    exp = value.as_tuple().exponent
+    exp = exp if isinstance(exp, int) else 0
+    return Decimal(5).scaleb(exp - 1)
+
+
+def decimals(value: Decimal) -> int:
+    exp = value.as_tuple().exponent
+    return -exp if isinstance(exp, int) and exp < 0 else 0
+
+
+def sum_tolerance(values: list[Decimal]) -> Decimal:
+    """Largest difference between a displayed total and the sum of its displayed parts that
+    rounding alone can explain: n × ½·10⁻ᵏ for n figures (parts and total) shown to k
+    decimals, summed figure by figure when their decimals differ."""
+    return sum((half_unit(v) for v in values), Decimal(0))
+
+
+def sum_holds(parts: list[Decimal], total: Decimal) -> bool:
+    return abs(sum(parts, Decimal(0)) - total) <= sum_tolerance([*parts, total])
+
+
+class RateFit(StrEnum):
+    rounded = "rounded"  # the ratio rounds to the shown rate
+    truncated = "truncated"  # only truncating the ratio gives the shown rate
+    mismatch = "mismatch"
+
+
+def ratio_interval(num: Decimal, den: Decimal) -> tuple[Decimal, Decimal] | None:
+    """Range of num/den × 100 over the true values the displayed num and den can stand
+    for; None when the denominator may be zero."""
+    n_lo, n_hi = num - half_unit(num), num + half_unit(num)
+    d_lo, d_hi = den - half_unit(den), den + half_unit(den)
+    if d_lo <= 0 <= d_hi:
+        return None
+    candidates = [a / b * HUNDRED for a in (n_lo, n_hi) for b in (d_lo, d_hi)]
+    return min(candidates), max(candidates)
+
+
+def rate_fit(rate: Decimal, num: Decimal, den: Decimal) -> RateFit | None:
+    """Whether a rate shown in percent (``96`` for 96%) is num/den, rounded to the decimals
+    shown; truncation is told apart because reports do both.  None when undefined."""
+    interval = ratio_interval(num, den)
+    if interval is None:
+        return None
+    lo, hi = interval
+    h = half_unit(rate)
+    if rate - h <= hi and lo <= rate + h:
+        return RateFit.rounded
+    if rate <= hi and lo < rate + 2 * h:
+        return RateFit.truncated
+    return RateFit.mismatch
+
+
+def shown_like(value: Decimal, like: Decimal) -> Decimal:
+    """``value`` rounded to the decimals ``like`` shows (for messages)."""
+    return value.quantize(Decimal(1).scaleb(-decimals(like)), rounding=ROUND_HALF_UP)
+
+
+def truncated_like(value: Decimal, like: Decimal) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-decimals(like)), rounding=ROUND_DOWN)
+
+
+def value_of(q: Quantity | None) -> Decimal | None:
+    return None if q is None else q.value
