@@ -101,6 +101,47 @@ def run(
         raise typer.Exit(2)
 
 
+@app.command()
+def check(
+    report_json: Path = typer.Argument(..., help="a Report JSON, or a document JSON of `run`"),
+    source: Path = typer.Option(
+        None, help="the report's source file (default: the path the Report names, if present)"
+    ),
+    fail_on: str = typer.Option(
+        "never", help="exit with status 3 on findings of this severity or worse: error, warning, never"
+    ),
+) -> None:
+    """Check the arithmetic of an extracted Report and print its findings by severity."""
+    from pipeline.check import check_report
+    from pipeline.check.render import render_findings
+    from pipeline.check.sources import load_report, source_text
+
+    if fail_on not in ("error", "warning", "never"):
+        raise PipelineError(f"--fail-on {fail_on!r}: give error, warning or never")
+    report = load_report(report_json)
+    text, note = source_text(report, source)
+    if note:
+        err_console.print(f"[yellow]note:[/] {note}")
+    findings = check_report(report, text)
+    render_findings(findings, console, title=f"{report_json}:")
+    worst = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[fail_on]
+    if any(f.severity.value in worst for f in findings):
+        raise typer.Exit(3)
+
+
+@app.command()
+def rules() -> None:
+    """List the checker's rules: id, family and what each checks."""
+    from pipeline.check import RULES
+
+    table = RichTable(title=f"{len(RULES)} rules", title_justify="left", show_lines=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("what it checks", overflow="fold")
+    for r in sorted(RULES.values(), key=lambda r: r.id):
+        table.add_row(r.id, " ".join(r.doc.split()))
+    console.print(table)
+
+
 @app.command("eval")
 def eval_(
     gold: Path = typer.Option(Path("fixtures/gold"), help="folder of gold Report JSON files"),
@@ -141,6 +182,17 @@ def eval_(
         raise typer.Exit(1)
 
 
+def _finding_counts(findings: list) -> str:
+    """``2 errors, 1 warning`` in colour, or ``none``."""
+    style = {"error": "red", "warning": "yellow", "info": "cyan"}
+    parts = []
+    for sev, colour in style.items():
+        n = sum(1 for f in findings if f.severity.value == sev)
+        if n:
+            parts.append(f"[{colour}]{n} {sev}{'s' if n > 1 and sev != 'info' else ''}[/]")
+    return ", ".join(parts) or "none"
+
+
 def _summary(results: list[DocumentResult], out: Path) -> None:
     table = RichTable(title=f"{len(results)} documents → {out}/", title_justify="left")
     right = {"tables", "scorecards", "indicators", "total", "grounded", "seconds"}
@@ -152,6 +204,7 @@ def _summary(results: list[DocumentResult], out: Path) -> None:
         "indicators",
         "total",
         "grade",
+        "findings",
         "grounded",
         "seconds",
         "status",
@@ -160,7 +213,7 @@ def _summary(results: list[DocumentResult], out: Path) -> None:
     for r in results:
         name = Path(r.path).name
         if not (r.ok and r.document and r.layout and r.report):
-            table.add_row(name, *[""] * 7, f"{r.seconds:.2f}", "[red]error[/]")
+            table.add_row(name, *[""] * 8, f"{r.seconds:.2f}", "[red]error[/]")
             continue
         rep = r.report
         totals = [c.total_score.raw for c in rep.scorecards if c.total_score]
@@ -173,6 +226,7 @@ def _summary(results: list[DocumentResult], out: Path) -> None:
             str(sum(len(c.indicators) for c in rep.scorecards)),
             ", ".join(totals[:3]) + ("…" if len(totals) > 3 else ""),
             ", ".join(grades[:2]),
+            _finding_counts(rep.findings),
             f"{grounded_share(rep, r.document.original):.0%}",
             f"{r.seconds:.2f}",
             "[green]ok[/]",

@@ -115,8 +115,6 @@ def check_report(
     reported once, ordered by severity and then by where its first value stands.  ``text``
     is the original text the spans point into; without it the rules that read the source
     around the figures are skipped."""
-    from pipeline.check import rules as _catalogue  # noqa: F401  (registers the rules)
-
     chosen = [RULES[r] for r in rules] if rules is not None else list(RULES.values())
     seen: set[tuple] = set()
     out: list[Finding] = []

@@ -36,7 +36,7 @@ class Statement:
 
     @property
     def value(self) -> Decimal:
-        return self.quantity.value  # type: ignore[return-value]
+        return self.quantity.value
 
     def same_stage(self, other: Statement) -> bool:
         return "any" in (self.stage, other.stage) or self.stage == other.stage

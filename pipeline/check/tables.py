@@ -65,7 +65,8 @@ class FundsTable:
     cells: dict[tuple[int, str | None], FundsLine] = field(default_factory=dict)
 
     def name(self) -> str:
-        return self.title or self.where
+        """The table's title, else where it stands (a scorecard's title, or 部门经费表)."""
+        return self.title or ("部门经费表" if self.where == "report" else self.where)
 
     def cell(self, row: int, column: str | None) -> FundsLine | None:
         return self.cells.get((row, column))

@@ -57,9 +57,9 @@ def accumulated(report: Report) -> Iterator[Finding]:
         if not (carry and bal and acc):
             continue
         values = [carry.amount.value, bal.amount.value, acc.amount.value]
-        got = values[0] + values[1]  # type: ignore[operator]
-        tol = sum_tolerance(values)  # type: ignore[arg-type]
-        if abs(got - values[2]) <= tol:  # type: ignore[operator]
+        got = values[0] + values[1]
+        tol = sum_tolerance(values)
+        if abs(got - values[2]) <= tol:
             continue
         who = entity or "部门"
         yield finding(
@@ -93,15 +93,15 @@ def year_balance(report: Report) -> Iterator[Finding]:
         readings: list[tuple[Decimal, Decimal, Decimal, list[FundsLine]]] = []
         i, e = inc.amount.value, exp.amount.value
         if bal and carry:
-            got = i - carry.amount.value - e  # type: ignore[operator]
+            got = i - carry.amount.value - e
             used = [inc, carry, exp, bal]
-            readings.append((got, bal.amount.value, _tol(used), used))  # type: ignore[arg-type]
+            readings.append((got, bal.amount.value, _tol(used), used))
         if acc:
             used = [inc, exp, acc]
-            readings.append((i - e, acc.amount.value, _tol(used), used))  # type: ignore[operator,arg-type]
+            readings.append((i - e, acc.amount.value, _tol(used), used))
         if bal and not carry:
             used = [inc, exp, bal]
-            readings.append((i - e, bal.amount.value, _tol(used), used))  # type: ignore[operator,arg-type]
+            readings.append((i - e, bal.amount.value, _tol(used), used))
         if not readings or any(abs(g - s) <= t for g, s, t, _ in readings):
             continue
         got, stated, tol, used = readings[0]
@@ -120,4 +120,4 @@ def year_balance(report: Report) -> Iterator[Finding]:
 
 
 def _tol(lines: list[FundsLine]) -> Decimal:
-    return sum_tolerance([x.amount.value for x in lines])  # type: ignore[misc]
+    return sum_tolerance([x.amount.value for x in lines])

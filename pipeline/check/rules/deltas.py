@@ -23,7 +23,7 @@ def _years(
         if column_year(c) is not None and not is_delta_column(c, line.measure)
     ]
     if len(dated) == 2 and dated[0][0] != dated[1][0]:
-        dated.sort(key=lambda x: x[0])  # type: ignore[arg-type, return-value]
+        dated.sort(key=lambda x: x[0])
         return dated[1][1], dated[0][1]
     by = {line.measure: line for line in cells.values()}
     last = by.get(M.prior_executed)

@@ -50,7 +50,7 @@ def _amount_facts(report: Report) -> list[Fact]:
         and f.quantity.span is not None
         and f.quantity.unit in _AMOUNT_UNITS
     ]
-    return sorted(facts, key=lambda f: f.quantity.span.start)  # type: ignore[union-attr]
+    return sorted(facts, key=lambda f: f.quantity.span.start)
 
 
 def _in_parentheses(text: str, start: int, floor: int) -> bool:
@@ -60,7 +60,7 @@ def _in_parentheses(text: str, start: int, floor: int) -> bool:
 
 def _groups(text: str, facts: list[Fact]) -> Iterator[tuple[Fact, list[Fact]]]:
     """(whole, parts) for each marker in each sentence holding prose figures."""
-    by_start = {f.quantity.span.start: f for f in facts}  # type: ignore[union-attr]
+    by_start = {f.quantity.span.start: f for f in facts}
     starts = sorted(by_start)
     done: set[int] = set()
     for m in _MARKER.finditer(text):
@@ -75,7 +75,7 @@ def _groups(text: str, facts: list[Fact]) -> Iterator[tuple[Fact, list[Fact]]]:
             if m.end() <= s < c_end and not _in_parentheses(text, s, m.end())
         ]
         before = [by_start[s] for s in starts if s_start <= s < m.start() and s not in done]
-        done.update(f.quantity.span.start for f in parts)  # type: ignore[union-attr]
+        done.update(f.quantity.span.start for f in parts)
         if not before or len(parts) < 2:
             continue
         whole = before[-1]
@@ -98,11 +98,11 @@ def prose_parts(report: Report, text: str) -> Iterator[Finding]:
     for whole, parts in _groups(text, _amount_facts(report)):
         values = [p.quantity.value for p in parts]
         total = whole.quantity.value
-        got = sum(values, Decimal(0))  # type: ignore[arg-type]
-        tol = sum_tolerance([*values, total])  # type: ignore[list-item]
-        if abs(got - total) <= tol:  # type: ignore[operator]
+        got = sum(values, Decimal(0))
+        tol = sum_tolerance([*values, total])
+        if abs(got - total) <= tol:
             continue
-        if got < total and not one_digit_apart(got, total):  # type: ignore[operator, arg-type]
+        if got < total and not one_digit_apart(got, total):
             continue
         terms = " + ".join(p.quantity.raw for p in parts)
         yield finding(

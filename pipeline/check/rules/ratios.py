@@ -126,7 +126,7 @@ def prose_share(report: Report) -> Iterator[Finding]:
                 if _amount(f)
                 and _WHOLE.search(f.label)
                 and f.quantity.unit == part.quantity.unit
-                and f.quantity.value >= part.quantity.value  # type: ignore[operator]
+                and f.quantity.value >= part.quantity.value
             ),
             None,
         )

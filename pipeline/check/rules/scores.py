@@ -46,17 +46,17 @@ def within_weight(report: Report) -> Iterator[Finding]:
         pairs = [(ind.name.text, ind.weight, ind.score) for ind in card.indicators]
         pairs.append(("预算执行率", *_funds_pair(card)))
         for name, weight, score in pairs:
-            if not (_num(weight) and _num(score)) or score.value <= weight.value:  # type: ignore[union-attr, operator]
+            if not (_num(weight) and _num(score)) or score.value <= weight.value:
                 continue
             where = f"{card_name(card)} / {name}"
             yield finding(
                 "score.within_weight",
                 Severity.error,
-                f"{where}：得分 {score.raw} 高于分值 {weight.raw}",  # type: ignore[union-attr]
-                f"{where}: score {score.raw} exceeds its weight {weight.raw}",  # type: ignore[union-attr]
-                [Involved("score", where, score), Involved("weight", where, weight)],  # type: ignore[arg-type]
-                expected=weight.value,  # type: ignore[union-attr]
-                found=score.value,  # type: ignore[union-attr]
+                f"{where}：得分 {score.raw} 高于分值 {weight.raw}",
+                f"{where}: score {score.raw} exceeds its weight {weight.raw}",
+                [Involved("score", where, score), Involved("weight", where, weight)],
+                expected=weight.value,
+                found=score.value,
             )
 
 
@@ -69,9 +69,9 @@ def _sum_check(
     en: str,
 ) -> Finding | None:
     values = [q.value for _, q in parts]
-    got = sum(values, Decimal(0))  # type: ignore[arg-type]
-    tol = sum_tolerance([*values, total.value])  # type: ignore[list-item]
-    if abs(got - total.value) <= tol:  # type: ignore[operator]
+    got = sum(values, Decimal(0))
+    tol = sum_tolerance([*values, total.value])
+    if abs(got - total.value) <= tol:
         return None
     name = card_name(card)
     return finding(
@@ -108,10 +108,10 @@ def _total_check(
     closest to the stated figure."""
     if not _num(total):
         return None
-    found = [_sum_check(rule_id, card, total, r, zh, en) for r in _readings(card, field)]  # type: ignore[arg-type]
+    found = [_sum_check(rule_id, card, total, r, zh, en) for r in _readings(card, field)]
     if not found or not all(found):
         return None
-    return min(found, key=lambda f: abs(f.expected - f.found))  # type: ignore[union-attr, operator]
+    return min(found, key=lambda f: abs(f.expected - f.found))
 
 
 @rule("score.total")
@@ -138,19 +138,19 @@ def max_score(report: Report) -> Iterator[Finding]:
             _num(card.total_score)
             and _num(card.max_score)
             and card.total_score.value > card.max_score.value
-        ):  # type: ignore[union-attr, operator]
+        ):
             name = card_name(card)
             yield finding(
                 "score.max",
                 Severity.error,
-                f"{name}：总分得分 {card.total_score.raw} 高于总分值 {card.max_score.raw}",  # type: ignore[union-attr]
-                f"{name}: the total score {card.total_score.raw} exceeds the maximum {card.max_score.raw}",  # type: ignore[union-attr]
+                f"{name}：总分得分 {card.total_score.raw} 高于总分值 {card.max_score.raw}",
+                f"{name}: the total score {card.total_score.raw} exceeds the maximum {card.max_score.raw}",
                 [
                     Involved("score", name, card.total_score),
                     Involved("weight", name, card.max_score),
-                ],  # type: ignore[arg-type]
-                expected=card.max_score.value,  # type: ignore[union-attr]
-                found=card.total_score.value,  # type: ignore[union-attr]
+                ],
+                expected=card.max_score.value,
+                found=card.total_score.value,
             )
 
 
@@ -161,7 +161,7 @@ def _fits(card: Scorecard, total: Quantity | None, field: str) -> list[int]:
     return [
         i
         for i, reading in enumerate(_readings(card, field))
-        if _sum_check("score.max", card, total, reading, "", "") is None  # type: ignore[arg-type]
+        if _sum_check("score.max", card, total, reading, "", "") is None
     ]
 
 
@@ -174,19 +174,19 @@ def _mixed_readings(card: Scorecard) -> Iterator[Finding]:
     name = card_name(card)
     how = ("不含", "含") if weights[0] == 0 else ("含", "不含")
     fw, fs = _funds_pair(card)
-    values = [Involved("weight", name, card.max_score), Involved("score", name, card.total_score)]  # type: ignore[arg-type]
-    values += [Involved("weight", f"{name} / 预算执行率", fw)] if _num(fw) else []  # type: ignore[arg-type]
-    values += [Involved("score", f"{name} / 预算执行率", fs)] if _num(fs) else []  # type: ignore[arg-type]
-    values += [Involved("weight", f"{name} / {i.name.text}", i.weight) for i in card.indicators]  # type: ignore[arg-type]
+    values = [Involved("weight", name, card.max_score), Involved("score", name, card.total_score)]
+    values += [Involved("weight", f"{name} / 预算执行率", fw)] if _num(fw) else []
+    values += [Involved("score", f"{name} / 预算执行率", fs)] if _num(fs) else []
+    values += [Involved("weight", f"{name} / {i.name.text}", i.weight) for i in card.indicators]
     yield finding(
         "score.max",
         Severity.error,
-        f"{name}：总分值 {card.max_score.raw} {how[0]}预算执行率分值，总得分 {card.total_score.raw} 却{how[1]}其得分",  # type: ignore[union-attr]
-        f"{name}: the maximum {card.max_score.raw} {'leaves out' if weights[0] == 0 else 'counts'} the "  # type: ignore[union-attr]
-        f"execution-rate weight, the total {card.total_score.raw} {'counts' if weights[0] == 0 else 'leaves out'} its score",  # type: ignore[union-attr]
+        f"{name}：总分值 {card.max_score.raw} {how[0]}预算执行率分值，总得分 {card.total_score.raw} 却{how[1]}其得分",
+        f"{name}: the maximum {card.max_score.raw} {'leaves out' if weights[0] == 0 else 'counts'} the "
+        f"execution-rate weight, the total {card.total_score.raw} {'counts' if weights[0] == 0 else 'leaves out'} its score",
         values,
         expected=sum((q.value for q in _weights(card, scores[0])), Decimal(0)),
-        found=card.max_score.value,  # type: ignore[union-attr]
+        found=card.max_score.value,
     )
 
 
@@ -214,7 +214,7 @@ def level_header(report: Report) -> Iterator[Finding]:
                 "score.level_header",
                 card,
                 header.weight,
-                members,  # type: ignore[arg-type]
+                members,
                 f"{header.name.text}下各指标分值",
                 f"weights under {header.name.text}",
             )
@@ -266,25 +266,25 @@ def grade(report: Report) -> Iterator[Finding]:
         if card.grade is None or not _num(card.total_score):
             continue
         stated = _grade_word(card.grade.raw)
-        score = card.total_score.value  # type: ignore[union-attr]
+        score = card.total_score.value
         if stated is None:
             continue
         if card.grade_bands:
-            expected = _band_grade(card.grade_bands, score)  # type: ignore[arg-type]
+            expected = _band_grade(card.grade_bands, score)
             expected = _grade_word(expected) if expected else None
             severity = Severity.error
         else:
-            expected, severity = _standard_grade(score), Severity.warning  # type: ignore[arg-type]
+            expected, severity = _standard_grade(score), Severity.warning
         if expected is None or expected == stated:
             continue
         name = card_name(card)
         yield finding(
             "score.grade",
             severity,
-            f"{name}：总分 {card.total_score.raw} 对应等次应为“{expected}”，所列为“{card.grade.raw}”",  # type: ignore[union-attr]
-            f"{name}: a total of {card.total_score.raw} earns grade {expected}, but {card.grade.raw} is stated",  # type: ignore[union-attr]
+            f"{name}：总分 {card.total_score.raw} 对应等次应为“{expected}”，所列为“{card.grade.raw}”",
+            f"{name}: a total of {card.total_score.raw} earns grade {expected}, but {card.grade.raw} is stated",
             [
-                Involved("score", name, card.total_score),  # type: ignore[arg-type]
+                Involved("score", name, card.total_score),
                 Involved("grade", name, Quantity(raw=card.grade.raw, span=card.grade.span)),
             ],
         )
@@ -300,20 +300,20 @@ def execution_score(report: Report) -> Iterator[Finding]:
         rate = next((f.amount for f in card.funds if f.measure == M.execution_rate), None)
         if not (_num(weight) and _num(score) and _num(rate)):
             continue
-        ceiling = weight.value * min(rate.value, Decimal(100)) / Decimal(100)  # type: ignore[union-attr, operator]
-        if score.value <= ceiling + sum_tolerance([score.value, weight.value]):  # type: ignore[union-attr, operator]
+        ceiling = weight.value * min(rate.value, Decimal(100)) / Decimal(100)
+        if score.value <= ceiling + sum_tolerance([score.value, weight.value]):
             continue
         name = card_name(card)
         yield finding(
             "score.execution",
             Severity.warning,
-            f"{name}：执行率 {rate.raw}% × 分值 {weight.raw} = {ceiling:.2f}，得分却为 {score.raw}",  # type: ignore[union-attr]
-            f"{name}: execution rate {rate.raw}% × weight {weight.raw} = {ceiling:.2f}, but the score is {score.raw}",  # type: ignore[union-attr]
+            f"{name}：执行率 {rate.raw}% × 分值 {weight.raw} = {ceiling:.2f}，得分却为 {score.raw}",
+            f"{name}: execution rate {rate.raw}% × weight {weight.raw} = {ceiling:.2f}, but the score is {score.raw}",
             [
-                Involved("score", name, score),  # type: ignore[arg-type]
-                Involved("weight", name, weight),  # type: ignore[arg-type]
-                Involved("rate", name, rate),  # type: ignore[arg-type]
+                Involved("score", name, score),
+                Involved("weight", name, weight),
+                Involved("rate", name, rate),
             ],
             expected=ceiling,
-            found=score.value,  # type: ignore[union-attr]
+            found=score.value,
         )

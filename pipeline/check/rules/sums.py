@@ -45,8 +45,8 @@ def sum_finding(
     values = [p.amount.value for p in parts]
     if total.amount.value is None or any(v is None for v in values):
         return None
-    got = sum(values, Decimal(0))  # type: ignore[arg-type]
-    tol = sum_tolerance([*values, total.amount.value])  # type: ignore[list-item]
+    got = sum(values, Decimal(0))
+    tol = sum_tolerance([*values, total.amount.value])
     if abs(got - total.amount.value) <= tol:
         return None
     terms = " + ".join(p.amount.raw for p in parts)
@@ -109,9 +109,9 @@ def parts_exceed(report: Report) -> Iterator[Finding]:
                 if len(parts) < 2 or any(not _numeric(p) for p in parts):
                     continue
                 values = [p.amount.value for p in parts]
-                got = sum(values, Decimal(0))  # type: ignore[arg-type]
-                tol = sum_tolerance([*values, parent.amount.value])  # type: ignore[list-item]
-                if got <= parent.amount.value + tol:  # type: ignore[operator]
+                got = sum(values, Decimal(0))
+                tol = sum_tolerance([*values, parent.amount.value])
+                if got <= parent.amount.value + tol:
                     continue
                 where = describe(table, parent)
                 yield finding(
@@ -249,4 +249,4 @@ def _loose_parts(table: FundsTable, loose: list[FundsLine]) -> Iterator[Finding]
             for t in totals
         ]
         if all(findings):
-            yield min(findings, key=lambda f: abs(f.expected - f.found))  # type: ignore[operator]
+            yield min(findings, key=lambda f: abs(f.expected - f.found))

@@ -43,10 +43,10 @@ def missed_full_marks(report: Report) -> Iterator[Finding]:
             t, a, w, s = ind.target, ind.actual, ind.weight, ind.score
             if not (t and a and w and s) or None in (t.value, a.value, w.value, s.value):
                 continue
-            if not _units_agree(t, a) or s.value < w.value:  # type: ignore[operator]
+            if not _units_agree(t, a) or s.value < w.value:
                 continue
             comparator = _comparator(ind)
-            if not missed(t.value, a.value, comparator):  # type: ignore[arg-type]
+            if not missed(t.value, a.value, comparator):
                 continue
             where = f"{card_name(card)} / {ind.name.text}"
             yield finding(

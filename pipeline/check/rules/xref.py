@@ -14,9 +14,11 @@ from pipeline.check.tolerance import half_unit
 from pipeline.schema import (
     Finding,
     FundsCategory,
+    FundsLine,
     FundsMeasure,
     Quantity,
     Report,
+    Scorecard,
     ScorecardKind,
     Severity,
     Span,
@@ -181,8 +183,8 @@ def executed_vs_spending(report: Report) -> Iterator[Finding]:
             ),
             None,
         )
-        if done is None or abs(done.amount.value - ref.value) <= half_unit(  # type: ignore[operator]
-            done.amount.value  # type: ignore[arg-type]
+        if done is None or abs(done.amount.value - ref.value) <= half_unit(
+            done.amount.value
         ) + half_unit(ref.value):
             continue
         where = f"{card_name(card)} / {done.label} / {done.column or ''}"
@@ -222,7 +224,7 @@ def indicator_prose(report: Report) -> Iterator[Finding]:
                 f
                 for f in said
                 if abs(f.quantity.value - a.value)
-                > half_unit(f.quantity.value) + half_unit(a.value)  # type: ignore[operator]
+                > half_unit(f.quantity.value) + half_unit(a.value)
             ]
             if not differ:
                 continue
@@ -269,8 +271,8 @@ def cost_vs_funds(report: Report) -> Iterator[Finding]:
                 ):
                     continue
                 v, r = q.value, ref.amount.value
-                gap = abs(v - r)  # type: ignore[operator]
-                if gap <= half_unit(v) + half_unit(r) or gap > COST_NEAR * max(abs(v), abs(r)):  # type: ignore[arg-type]
+                gap = abs(v - r)
+                if gap <= half_unit(v) + half_unit(r) or gap > COST_NEAR * max(abs(v), abs(r)):
                     continue
                 where = f"{card_name(card)} / {ind.name.text}"
                 yield finding(
@@ -288,7 +290,8 @@ def cost_vs_funds(report: Report) -> Iterator[Finding]:
                 )
 
 
-def _card_total(card, measures):  # type: ignore[no-untyped-def]
+def _card_total(card: Scorecard, measures: tuple[FundsMeasure, ...]) -> FundsLine | None:
+    """The funds block's 年度资金总额 figure of the first of ``measures`` it states."""
     for m in measures:
         for f in card.funds:
             if f.category == FundsCategory.total and f.measure == m and f.amount.value is not None:
@@ -349,7 +352,7 @@ def goal_target(report: Report) -> Iterator[Finding]:
                 if best is None or _common_run(clean_text(best.name.raw), words) < MIN_COMMON:
                     continue
                 value = Decimal(m.group(1))
-                if value == best.target.value:  # type: ignore[union-attr]
+                if value == best.target.value:
                     continue
                 start = text.span.start + m.start(1)
                 stated = Quantity(
@@ -362,10 +365,10 @@ def goal_target(report: Report) -> Iterator[Finding]:
                 yield finding(
                     "xref.goal_target",
                     Severity.error,
-                    f"{where}：指标值 {best.target.raw}，年度目标中为 {words}{m.group(0)}",  # type: ignore[union-attr]
-                    f"{where}: the indicator's target is {best.target.raw}, the goals say "  # type: ignore[union-attr]
+                    f"{where}：指标值 {best.target.raw}，年度目标中为 {words}{m.group(0)}",
+                    f"{where}: the indicator's target is {best.target.raw}, the goals say "
                     f"{words}{m.group(0)}",
-                    [Involved("target", where, best.target), Involved("goal", "年度目标", stated)],  # type: ignore[arg-type]
+                    [Involved("target", where, best.target), Involved("goal", "年度目标", stated)],
                     expected=value,
-                    found=best.target.value,  # type: ignore[union-attr]
+                    found=best.target.value,
                 )
