@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pipeline.check.tables import describe, funds_tables, is_total_label
-from pipeline.schema import FundsCategory, FundsMeasure, Quantity, Report
+from pipeline.check.tables import FundsTable, describe, funds_tables, is_total_label
+from pipeline.schema import FundsCategory, FundsLine, FundsMeasure, Quantity, Report
 from pipeline.vocabulary import category_of
 
 M = FundsMeasure
@@ -33,6 +33,7 @@ class Statement:
     where: str
     quantity: Quantity
     prose: bool
+    scope: str | None = None  # "basic" / "project" when the table or parent row says so
 
     @property
     def value(self) -> Decimal:
@@ -40,6 +41,26 @@ class Statement:
 
     def same_stage(self, other: Statement) -> bool:
         return "any" in (self.stage, other.stage) or self.stage == other.stage
+
+    def same_scope(self, other: Statement) -> bool:
+        return None in (self.scope, other.scope) or self.scope == other.scope
+
+
+def _scope(table: FundsTable, line: FundsLine) -> str | None:
+    """Whether a figure belongs to basic or to project expenditure, from its table's title
+    and the rows it sits under: 公务接待费 under 三、公用经费 and 公务接待费 in a 项目支出明细
+    table are two different figures."""
+    row = next((r for r in table.rows if table.cell(r.index, line.column) is line), None)
+    context = [table.title or ""]
+    while row is not None and row.parent is not None:
+        row = table.rows[row.parent]
+        context.append(row.label)
+    text = "".join(context)
+    if "项目" in text:
+        return "project"
+    if "基本" in text or "公用" in text:
+        return "basic"
+    return None
 
 
 _PROSE_STAGE = (
@@ -74,7 +95,14 @@ def statements(report: Report, *, with_entities: bool = False) -> list[Statement
             if line.entity and not is_total_label(line.entity) and not with_entities:
                 continue
             out.append(
-                Statement(line.category, _STAGE[line.measure], describe(table, line), q, False)
+                Statement(
+                    line.category,
+                    _STAGE[line.measure],
+                    describe(table, line),
+                    q,
+                    False,
+                    _scope(table, line),
+                )
             )
     for fact in report.facts:
         q = fact.quantity

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 
 from pipeline.check.engine import Involved, finding, rule
@@ -84,14 +85,19 @@ def _near(a: Statement, b: Statement) -> bool:
 
 
 def _resolve_stages(group: list[Statement]) -> list[Statement]:
-    """A statement of no stated stage (a prose figure, a funds part without a column) takes
-    the stage of a statement it equals, so that it is not compared with the other stages."""
+    """A statement of no stated stage or scope (a prose figure, a funds part without a
+    column) takes those of a table statement it equals, so that it is compared only with
+    statements of the same quantity."""
     out = []
     for s in group:
-        if s.stage == "any":
-            twin = next((t for t in group if t.stage != "any" and _equal(s, t)), None)
+        if s.stage == "any" or s.scope is None:
+            twin = next((t for t in group if t is not s and not t.prose and _equal(s, t)), None)
             if twin is not None:
-                s = Statement(s.category, twin.stage, s.where, s.quantity, s.prose)
+                s = replace(
+                    s,
+                    stage=twin.stage if s.stage == "any" else s.stage,
+                    scope=s.scope or twin.scope,
+                )
         out.append(s)
     return out
 
@@ -130,7 +136,7 @@ def same_quantity(report: Report) -> Iterator[Finding]:
             (i, j)
             for i, a in enumerate(group)
             for j in range(i + 1, len(group))
-            if a.same_stage(group[j]) and _near(a, group[j])
+            if a.same_stage(group[j]) and a.same_scope(group[j]) and _near(a, group[j])
         ]
         for members in _components(len(group), edges):
             if len(members) < 2:
