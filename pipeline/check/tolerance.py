@@ -36,6 +36,13 @@ def sum_tolerance(values: list[Decimal]) -> Decimal:
     return sum((half_unit(v) for v in values), Decimal(0))
 
 
+def score_tolerance(values: list[Decimal]) -> Decimal:
+    """Slack for sums of scores and weights.  A weight or a score shown as a whole number
+    is assigned, not measured: it is exact and brings no rounding.  Only scores shown with
+    decimals (a 预算执行率 score of 9.58, computed and rounded) bring half a unit each."""
+    return sum((half_unit(v) for v in values if decimals(v) > 0), Decimal(0))
+
+
 def sum_holds(parts: list[Decimal], total: Decimal) -> bool:
     return abs(sum(parts, Decimal(0)) - total) <= sum_tolerance([*parts, total])
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from pipeline.check.engine import Involved, finding, rule
-from pipeline.check.tolerance import sum_tolerance
+from pipeline.check.tolerance import score_tolerance
 from pipeline.schema import (
     Finding,
     FundsMeasure,
@@ -70,7 +70,7 @@ def _sum_check(
 ) -> Finding | None:
     values = [q.value for _, q in parts]
     got = sum(values, Decimal(0))
-    tol = sum_tolerance([*values, total.value])
+    tol = score_tolerance([*values, total.value])
     if abs(got - total.value) <= tol:
         return None
     name = card_name(card)
@@ -301,7 +301,7 @@ def execution_score(report: Report) -> Iterator[Finding]:
         if not (_num(weight) and _num(score) and _num(rate)):
             continue
         ceiling = weight.value * min(rate.value, Decimal(100)) / Decimal(100)
-        if score.value <= ceiling + sum_tolerance([score.value, weight.value]):
+        if score.value <= ceiling + score_tolerance([score.value, weight.value]):
             continue
         name = card_name(card)
         yield finding(

@@ -50,5 +50,5 @@ def scale(report: Report) -> Iterator[Finding]:
             [Involved("odd_unit", a.where, a.quantity)]
             + [Involved("statement", o.where, o.quantity) for o in others[:5]],
             expected=b.value,
-            found=a.value,
+            found=a.value / 10000,  # the odd figure in the neighbours' unit
         )

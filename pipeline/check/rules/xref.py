@@ -139,19 +139,38 @@ def same_quantity(report: Report) -> Iterator[Finding]:
             if a.same_stage(group[j]) and a.same_scope(group[j]) and _near(a, group[j])
         ]
         for members in _components(len(group), edges):
-            if len(members) < 2:
-                continue
-            stated = [group[i] for i in members]
-            values = "、".join(dict.fromkeys(s.quantity.raw for s in stated))
-            yield finding(
-                "xref.same_quantity",
-                Severity.error,
-                f"{CATEGORY_ZH.get(category, category.value)}在不同位置所列数值不一致：{values}",
-                f"{category.value} is stated with different values in different places: {values}",
-                [Involved("statement", s.where, s.quantity) for s in stated],
-                expected=stated[0].value,
-                found=stated[1].value,
-            )
+            for stated in _by_stage([group[i] for i in members]):
+                values = "、".join(dict.fromkeys(s.quantity.raw for s in stated))
+                name = CATEGORY_ZH.get(category, category.value)
+                yield finding(
+                    "xref.same_quantity",
+                    Severity.error,
+                    f"{name}在不同位置所列数值不一致：{values}",
+                    f"{category.value} is stated with different values in different places: "
+                    f"{values}",
+                    [Involved("statement", s.where, s.quantity) for s in stated],
+                    expected=stated[0].value,
+                    found=_found(stated),
+                )
+
+
+def _found(stated: list[Statement]) -> Decimal:
+    """The statement that disagrees with the first, preferring one whose stage is stated
+    over a prose figure of no stated stage."""
+    differ = [s for s in stated[1:] if not _equal(s, stated[0])]
+    return next((s for s in differ if s.stage != "any"), differ[0]).value
+
+
+def _by_stage(linked: list[Statement]) -> list[list[Statement]]:
+    """A linked group split by budget stage: statements of no stated stage (a prose figure)
+    join each stage's group, but never bridge a budget and a spending figure."""
+    stages = sorted({s.stage for s in linked} - {"any"}) or ["any"]
+    out = []
+    for stage in stages:
+        stated = [s for s in linked if s.stage in (stage, "any")]
+        if any(not _equal(a, stated[0]) for a in stated[1:]) and len(stated) > 1:
+            out.append(stated)
+    return out
 
 
 def _department_expenditure(report: Report) -> list[Statement]:
@@ -225,7 +244,7 @@ def indicator_prose(report: Report) -> Iterator[Finding]:
             name = _INDICATOR_PREFIX.sub("", clean_text(ind.name.raw))
             if len(name) < 4:
                 continue
-            said = [f for f in rates if clean_text(f.label).endswith(name)]
+            said = [f for f in rates if name in clean_text(f.label)]
             differ = [
                 f
                 for f in said
