@@ -108,7 +108,8 @@ def check(
         None, help="the report's source file (default: the path the Report names, if present)"
     ),
     fail_on: str = typer.Option(
-        "never", help="exit with status 3 on findings of this severity or worse: error, warning, never"
+        "never",
+        help="exit with status 3 on findings of this severity or worse: error, warning, never",
     ),
 ) -> None:
     """Check the arithmetic of an extracted Report and print its findings by severity."""

@@ -12,8 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
+from pipeline.check import check_report
 from pipeline.evaluation.gold import load_gold
 from pipeline.evaluation.results import (
+    CHECKER_GATES,
     EvalRun,
     check_thresholds,
     compare,
@@ -333,18 +335,34 @@ def _degraded_scores(golds) -> list[DocScore]:
     return out
 
 
-def test_thresholds_file_and_check(self_scores, golds):
-    thresholds = json.loads(THRESHOLDS_PATH.read_text(encoding="utf-8"))
-    # Floors only for known families, each a share; gold scored against itself clears them all.
-    assert set(thresholds["rules"]) <= set(FAMILIES) | {"grounding"}
-    assert all(0 < v <= 1 for v in thresholds["rules"].values())
-    assert check_thresholds(_run(self_scores), thresholds) == []
-    assert check_thresholds(_run(self_scores), thresholds["rules"]) == []
+def _checked(report: Report, src: str) -> Report:
+    report.findings = check_report(report, src)
+    return report
 
-    violations = check_thresholds(_run(_degraded_scores(golds)), thresholds)
+
+def test_thresholds_file_and_check(golds):
+    thresholds = json.loads(THRESHOLDS_PATH.read_text(encoding="utf-8"))
+    # Floors only for known families and the checker's gates, each a share; gold scored against
+    # itself, with the checker's findings on it, clears them all.
+    assert set(thresholds["rules"]) <= set(FAMILIES) | {"grounding", *CHECKER_GATES}
+    assert all(0 < v <= 1 for v in thresholds["rules"].values())
+    checked = [score_report(g, _checked(_copy(g), src), src) for g, src in golds.values()]
+    assert check_thresholds(_run(checked), thresholds) == []
+    assert check_thresholds(_run(checked), thresholds["rules"]) == []
+
+    degraded = _degraded_scores(golds)
+    for score, (gold, src) in zip(degraded, golds.values(), strict=True):
+        score.checker = score_report(gold, _checked(_copy(gold), src), src).checker
+    violations = check_thresholds(_run(degraded), thresholds)
     assert len(violations) == 1 and violations[0].startswith("funds")
 
-    assert check_thresholds(_run(self_scores), {"rules": {"fundz": 0.5}})
+    # without findings the checker's recall falls to zero and its gate fails
+    silent = check_thresholds(
+        _run([score_report(g, _copy(g), src) for g, src in golds.values()]), thresholds
+    )
+    assert any(v.startswith("checker_recall") for v in silent)
+
+    assert check_thresholds(_run(checked), {"rules": {"fundz": 0.5}})
 
 
 def test_grounding_threshold(self_scores, golds):

@@ -104,15 +104,16 @@ def _first_offset(f: Finding) -> int:
 
 
 def _key(f: Finding) -> tuple:
+    """One relation, whichever rule of its family saw it: the family and the values."""
     spans = tuple(sorted(v.span.as_tuple() for v in f.values if v.span is not None))
-    return (f.rule, spans)
+    return (f.family, spans) if spans else (f.rule, f.message_en)
 
 
 def check_report(
     report: Report, text: str | None = None, rules: Iterable[str] | None = None
 ) -> list[Finding]:
     """All findings of the catalogue (or of the named rules) on one report, each relation
-    reported once, ordered by severity and then by where its first value stands.  ``text``
+    reported once (two rules of a family seeing the same values give one finding), ordered by severity and then by where its first value stands.  ``text``
     is the original text the spans point into; without it the rules that read the source
     around the figures are skipped."""
     chosen = [RULES[r] for r in rules] if rules is not None else list(RULES.values())

@@ -53,30 +53,39 @@ class RateFit(StrEnum):
     mismatch = "mismatch"
 
 
-def ratio_interval(num: Decimal, den: Decimal) -> tuple[Decimal, Decimal] | None:
+def ratio_interval(
+    num: Decimal, den: Decimal, *, exact: bool = False
+) -> tuple[Decimal, Decimal] | None:
     """Range of num/den × 100 over the true values the displayed num and den can stand
-    for; None when the denominator may be zero."""
-    n_lo, n_hi = num - half_unit(num), num + half_unit(num)
-    d_lo, d_hi = den - half_unit(den), den + half_unit(den)
+    for (just the ratio when they are ``exact`` counts); None when the denominator may be
+    zero."""
+    hn, hd = (Decimal(0), Decimal(0)) if exact else (half_unit(num), half_unit(den))
+    d_lo, d_hi = den - hd, den + hd
     if d_lo <= 0 <= d_hi:
         return None
-    candidates = [a / b * HUNDRED for a in (n_lo, n_hi) for b in (d_lo, d_hi)]
+    candidates = [a / b * HUNDRED for a in (num - hn, num + hn) for b in (d_lo, d_hi)]
     return min(candidates), max(candidates)
 
 
-def rate_fit(rate: Decimal, num: Decimal, den: Decimal) -> RateFit | None:
+def rate_fit(rate: Decimal, num: Decimal, den: Decimal, *, exact: bool = False) -> RateFit | None:
     """Whether a rate shown in percent (``96`` for 96%) is num/den, rounded to the decimals
-    shown; truncation is told apart because reports do both.  None when undefined."""
-    interval = ratio_interval(num, den)
+    shown; truncation (toward zero) is told apart because reports do both.  ``exact``: num
+    and den are counts (people, posts), not rounded figures.  None when undefined."""
+    interval = ratio_interval(num, den, exact=exact)
     if interval is None:
         return None
     lo, hi = interval
     h = half_unit(rate)
     if rate - h <= hi and lo <= rate + h:
         return RateFit.rounded
-    if rate <= hi and lo < rate + 2 * h:
-        return RateFit.truncated
-    return RateFit.mismatch
+    unit = 2 * h
+    # truncation toward zero: the ratio lies in [rate, rate + unit) above zero and in
+    # (rate − unit, rate] below it
+    if rate >= 0:
+        truncated = rate <= hi and lo < rate + unit
+    else:
+        truncated = lo <= rate and rate - unit < hi
+    return RateFit.truncated if truncated else RateFit.mismatch
 
 
 def shown_like(value: Decimal, like: Decimal) -> Decimal:

@@ -43,6 +43,11 @@ class EvalRun(BaseModel):
         default_factory=dict, description="extraction time of each document"
     )
     grounding_rate: float = 1.0
+    checker_on_gold: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the checker run on the gold Reports themselves (perfect extraction), "
+        "per family as in aggregate['checker']: what the checker misses on its own",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -251,6 +256,15 @@ _CHECKER_HEADER = [
 ]
 
 
+def _on_gold_line(run: EvalRun) -> str:
+    g = run.checker_on_gold.get("all", {})
+    return (
+        f"On the gold Reports themselves (perfect extraction) the checker's precision is "
+        f"{_fmt(g.get('precision'))} and its recall {_fmt(g.get('recall'))}: the difference from "
+        "the figures above is what extraction costs the checker."
+    )
+
+
 def _checker_markdown(run: EvalRun) -> list[str]:
     """The checker against the known issues: per family, then every finding of every
     document with its verdict, then the known issues no finding matched."""
@@ -259,6 +273,7 @@ def _checker_markdown(run: EvalRun) -> list[str]:
         return []
     lines = ["", "## Checker against known issues", ""]
     lines += _md_table(_CHECKER_HEADER, rows)
+    lines += ["", _on_gold_line(run)] if run.checker_on_gold else []
     finding_rows, missed_rows = [], []
     for doc in run.docs:
         if doc.checker is None:
@@ -336,6 +351,8 @@ def render_rich(run: EvalRun, console: Console) -> None:
         for row in rows:
             ck.add_row(*row[:6], _style(row[6]), _style(row[7]))
         console.print(ck)
+        if run.checker_on_gold:
+            console.print(_on_gold_line(run))
 
 
 # --------------------------------------------------------------------------- files

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from pipeline.check import check_report
 from pipeline.errors import PipelineError
 from pipeline.evaluation.gold import load_gold
+from pipeline.evaluation.issues import aggregate_checker, score_findings
 from pipeline.evaluation.results import EvalRun
 from pipeline.evaluation.score import score_report
 from pipeline.extract import BACKENDS
@@ -21,7 +23,7 @@ def evaluate(gold_dir: Path, raw_dir: Path, backend: str) -> EvalRun:
     gold_files = sorted(Path(gold_dir).glob("*.json"))
     if not gold_files:
         raise PipelineError(f"{gold_dir}: no gold files (*.json)")
-    scores, seconds = [], {}
+    scores, seconds, on_gold = [], {}, []
     for path in gold_files:
         gold = load_gold(path)
         raw = _raw_for(raw_dir, gold.doc_id)
@@ -30,7 +32,10 @@ def evaluate(gold_dir: Path, raw_dir: Path, backend: str) -> EvalRun:
         pred = build_report(doc, analyze(doc.normalized), backend)
         seconds[gold.doc_id] = time.perf_counter() - started
         scores.append(score_report(gold, pred, doc.original))
-    return EvalRun.build(backend, scores, seconds)
+        on_gold.append(score_findings(gold, check_report(gold, doc.original)))
+    run = EvalRun.build(backend, scores, seconds)
+    run.checker_on_gold = aggregate_checker(on_gold)
+    return run
 
 
 def _raw_for(raw_dir: Path, doc_id: str) -> Path:

@@ -22,13 +22,16 @@ def rate_finding(
     den: Involved,
     what_zh: str,
     what_en: str,
+    *,
+    exact: bool = False,
 ) -> Finding | None:
     """A finding when the rate shown is not num/den: error when neither rounding nor
-    truncation gives it, info when only truncation does."""
+    truncation gives it, info when only truncation does.  ``exact``: num and den are
+    counts, free of rounding."""
     r, n, d = rate.quantity.value, num.quantity.value, den.quantity.value
     if r is None or n is None or d is None:
         return None
-    fit = rate_fit(r, n, d)
+    fit = rate_fit(r, n, d, exact=exact)
     if fit is None or fit == RateFit.rounded:
         return None
     exact = n / d * HUNDRED
@@ -94,6 +97,7 @@ def control(report: Report) -> Iterator[Finding]:
         Involved("denominator", "编制数", p.staffing_quota),
         "控制率",
         "the staffing control rate",
+        exact=True,
     )
     if f:
         yield f
