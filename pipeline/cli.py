@@ -23,7 +23,7 @@ from pipeline.stages import DocumentResult, process
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 # Tables are wide; when output is not a terminal, do not squeeze them to 80 columns.
 console = Console() if sys.stdout.isatty() else Console(width=160)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one line per message, never wrapped
 
 
 @app.command()
@@ -60,6 +60,59 @@ def layout(
         label = f"{h.text}" + (f"  [yellow](uncertain: {h.uncertain})[/]" if h.uncertain else "")
         nodes[k] = (parent or tree).add(label)
     console.print(tree)
+
+
+@app.command()
+def chunks(
+    file: Path = typer.Argument(..., help="a report: .txt, .md, .docx or .pdf"),
+    max_tokens: int = typer.Option(1200, help="token budget of a chunk"),
+    overlap: int = typer.Option(100, help="tokens of overlap between narrative chunks"),
+) -> None:
+    """Show how FILE would be cut into chunks for a model: tables split only between rows."""
+    from rich.markup import escape
+
+    from pipeline.llm.chunking import plan_chunks, plan_totals
+
+    if max_tokens < 1 or not 0 <= overlap < max_tokens:
+        raise PipelineError(
+            f"--max-tokens {max_tokens} --overlap {overlap}: give a budget of at least 1 "
+            "and an overlap of at least 0 and below the budget"
+        )
+    doc = read_document(file)
+    result = analyze(doc.normalized)
+    planned = plan_chunks(doc, result, max_tokens=max_tokens, overlap_tokens=overlap)
+    totals = plan_totals(doc, planned)
+    console.print(
+        f"[bold]{doc.path}[/]  format={doc.format} tables={len(result.tables)} "
+        f"max_tokens={max_tokens} overlap={overlap}"
+    )
+    for w in doc.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    grid = RichTable(title_justify="left")
+    for col in ("#", "kind", "table", "start–end", "tokens", "header", "text"):
+        grid.add_column(col, justify="right" if col in {"#", "table", "tokens"} else "left")
+    for c in planned:
+        head = escape(" ".join(c.text.split())[:40])
+        header = f"{c.header_rows} row{'s' if c.header_rows > 1 else ''}" if c.header_rows else ""
+        if c.note:
+            header = f"[yellow]{'over budget' if c.oversize else 'no header'}[/]"
+        grid.add_row(
+            str(c.index),
+            c.kind,
+            "" if c.table_index is None else str(c.table_index),
+            f"{c.start}–{c.end}",
+            f"[red]{c.tokens}[/]" if c.tokens > max_tokens else str(c.tokens),
+            header,
+            head,
+        )
+    console.print(grid)
+    for c in planned:
+        if c.note:
+            console.print(f"  [yellow]chunk {c.index}:[/] {escape(c.note)}")
+    console.print(
+        f"chunks={totals.chunks} tokens={totals.tokens} source tokens={totals.source_tokens} "
+        f"amplification={totals.amplification:.3f}"
+    )
 
 
 @app.command()
