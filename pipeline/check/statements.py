@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pipeline.check.tables import FundsTable, describe, funds_tables, is_total_label
+from pipeline.check.tables import FundsTable, Row, describe, funds_tables, is_total_label
 from pipeline.schema import FundsCategory, FundsLine, FundsMeasure, Quantity, Report
 from pipeline.vocabulary import category_of
 
@@ -50,7 +50,7 @@ def _scope(table: FundsTable, line: FundsLine) -> str | None:
     """Whether a figure belongs to basic or to project expenditure, from its table's title
     and the rows it sits under: 公务接待费 under 三、公用经费 and 公务接待费 in a 项目支出明细
     table are two different figures."""
-    row = next((r for r in table.rows if table.cell(r.index, line.column) is line), None)
+    row: Row | None = table.rows[table.row_of(line)]
     context = [table.title or ""]
     while row is not None and row.parent is not None:
         row = table.rows[row.parent]
@@ -78,7 +78,7 @@ def _prose_stage(label: str) -> str:
     return "any"
 
 
-_AMOUNT_UNITS = ("万元", "元", "亿元")
+AMOUNT_UNITS = ("万元", "元", "亿元")
 
 
 def statements(report: Report, *, with_entities: bool = False) -> list[Statement]:
@@ -106,7 +106,7 @@ def statements(report: Report, *, with_entities: bool = False) -> list[Statement
             )
     for fact in report.facts:
         q = fact.quantity
-        if q.value is None or q.unit not in _AMOUNT_UNITS:
+        if q.value is None or q.unit not in AMOUNT_UNITS:
             continue
         category = category_of(fact.label)
         out.append(Statement(category, _prose_stage(fact.label), fact.label, q, True))

@@ -63,6 +63,8 @@ class FundsTable:
     rows: list[Row] = field(default_factory=list)
     columns: list[str | None] = field(default_factory=list)
     cells: dict[tuple[int, str | None], FundsLine] = field(default_factory=dict)
+    row_of_line: dict[int, int] = field(default_factory=dict)  # id(line) -> row index
+    along_columns: bool = False  # set once the grid is built, see categories_along_columns
 
     def name(self) -> str:
         """The table's title, else where it stands (a scorecard's title, or 部门经费表)."""
@@ -70,6 +72,10 @@ class FundsTable:
 
     def cell(self, row: int, column: str | None) -> FundsLine | None:
         return self.cells.get((row, column))
+
+    def row_of(self, line: FundsLine) -> int:
+        """Index of the row a figure of this table stands in."""
+        return self.row_of_line[id(line)]
 
     def row_cells(self, row: int) -> dict[str | None, FundsLine]:
         return {c: line for (r, c), line in self.cells.items() if r == row}
@@ -92,6 +98,9 @@ class FundsTable:
     def categories_along_columns(self) -> bool:
         """True when the columns name the categories (an income-by-source table), so a
         row is one record; False when rows name them and a column is one record."""
+        return self.along_columns
+
+    def _find_along_columns(self) -> bool:
         for row in self.rows:
             cats = {line.category for line in self.row_cells(row.index).values()}
             cats.discard(FundsCategory.unknown)
@@ -145,7 +154,9 @@ def _build(title: str | None, where: str, lines: list[FundsLine]) -> FundsTable:
         if line.column not in table.columns:
             table.columns.append(line.column)
         table.cells.setdefault((index[key], line.column), line)
+        table.row_of_line[id(line)] = index[key]
     _outline(table.rows)
+    table.along_columns = table._find_along_columns()
     return table
 
 

@@ -9,6 +9,7 @@ epsilon.  Rates are checked the same way, by interval arithmetic on the ratio.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -43,8 +44,19 @@ def score_tolerance(values: list[Decimal]) -> Decimal:
     return sum((half_unit(v) for v in values if decimals(v) > 0), Decimal(0))
 
 
+def sum_and_slack(
+    parts: list[Decimal],
+    total: Decimal,
+    tolerance: Callable[[list[Decimal]], Decimal] = sum_tolerance,
+) -> tuple[Decimal, Decimal]:
+    """The sum of displayed parts and the slack their rounding and the total's allows
+    (``score_tolerance`` for scores and weights)."""
+    return sum(parts, Decimal(0)), tolerance([*parts, total])
+
+
 def sum_holds(parts: list[Decimal], total: Decimal) -> bool:
-    return abs(sum(parts, Decimal(0)) - total) <= sum_tolerance([*parts, total])
+    got, slack = sum_and_slack(parts, total)
+    return abs(got - total) <= slack
 
 
 class RateFit(StrEnum):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pipeline.check.engine import Involved, finding, rule
 from pipeline.check.tables import funds_tables
-from pipeline.check.tolerance import sum_tolerance
+from pipeline.check.tolerance import sum_and_slack, sum_tolerance
 from pipeline.schema import Finding, FundsCategory, FundsLine, FundsMeasure, Report, Severity
 
 C = FundsCategory
@@ -56,10 +56,8 @@ def accumulated(report: Report) -> Iterator[Finding]:
         carry, bal, acc = slots.get("carry_over"), slots.get("balance"), slots.get("accumulated")
         if not (carry and bal and acc):
             continue
-        values = [carry.amount.value, bal.amount.value, acc.amount.value]
-        got = values[0] + values[1]
-        tol = sum_tolerance(values)
-        if abs(got - values[2]) <= tol:
+        got, tol = sum_and_slack([carry.amount.value, bal.amount.value], acc.amount.value)
+        if abs(got - acc.amount.value) <= tol:
             continue
         who = entity or "部门"
         yield finding(
@@ -75,7 +73,7 @@ def accumulated(report: Report) -> Iterator[Finding]:
                 Involved("part", _where(bal), bal.amount),
             ],
             expected=got,
-            found=values[2],
+            found=acc.amount.value,
             tolerance=tol,
         )
 

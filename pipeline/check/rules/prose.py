@@ -14,19 +14,19 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from pipeline.check.engine import Involved, finding, rule
-from pipeline.check.tolerance import sum_tolerance
+from pipeline.check.statements import AMOUNT_UNITS
+from pipeline.check.tolerance import decimals, sum_and_slack
 from pipeline.schema import Fact, Finding, Report, Severity
 
 _MARKER = re.compile(r"其中|主要用于|主要包括|包括|分别为|分别是")
 _SENTENCE_END = re.compile(r"[。\n]")
 _CLAUSE_END = re.compile(r"[；;。\n]")
-_AMOUNT_UNITS = ("万元", "元", "亿元")
 
 
 def one_digit_apart(a: Decimal, b: Decimal) -> bool:
     """Whether two figures, written to the same decimals, differ in exactly one digit or
     by two adjacent digits swapped: the marks of a typing slip, not of a partial list."""
-    places = max(_decimals(a), _decimals(b))
+    places = max(decimals(a), decimals(b))
     sa, sb = f"{abs(a):.{places}f}", f"{abs(b):.{places}f}"
     if len(sa) != len(sb) or sa == sb or (a < 0) != (b < 0):
         return False
@@ -37,18 +37,13 @@ def one_digit_apart(a: Decimal, b: Decimal) -> bool:
     return len(diff) == 2 and j == i + 1 and sa[i] == sb[j] and sa[j] == sb[i]
 
 
-def _decimals(v: Decimal) -> int:
-    exp = v.as_tuple().exponent
-    return -exp if isinstance(exp, int) and exp < 0 else 0
-
-
 def _amount_facts(report: Report) -> list[Fact]:
     facts = [
         f
         for f in report.facts
         if f.quantity.value is not None
         and f.quantity.span is not None
-        and f.quantity.unit in _AMOUNT_UNITS
+        and f.quantity.unit in AMOUNT_UNITS
     ]
     return sorted(facts, key=lambda f: f.quantity.span.start)
 
@@ -98,8 +93,7 @@ def prose_parts(report: Report, text: str) -> Iterator[Finding]:
     for whole, parts in _groups(text, _amount_facts(report)):
         values = [p.quantity.value for p in parts]
         total = whole.quantity.value
-        got = sum(values, Decimal(0))
-        tol = sum_tolerance([*values, total])
+        got, tol = sum_and_slack(values, total)
         if abs(got - total) <= tol:
             continue
         if got < total and not one_digit_apart(got, total):

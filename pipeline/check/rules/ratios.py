@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from decimal import Decimal
 
 from pipeline.check.engine import Involved, finding, rule
 from pipeline.check.tables import describe, funds_tables
@@ -34,16 +33,16 @@ def rate_finding(
     fit = rate_fit(r, n, d, exact=exact)
     if fit is None or fit == RateFit.rounded:
         return None
-    exact = n / d * HUNDRED
-    shown = shown_like(exact, r)
+    ratio = n / d * HUNDRED
+    shown = shown_like(ratio, r)
     if fit == RateFit.truncated:
         return finding(
             rule_id,
             Severity.info,
             f"{what_zh} {rate.quantity.raw}% 为截尾所得：{num.quantity.raw} ÷ {den.quantity.raw} = "
-            f"{exact:.4f}%，四舍五入应为 {shown}%",
+            f"{ratio:.4f}%，四舍五入应为 {shown}%",
             f"{what_en} {rate.quantity.raw}% is truncated: {num.quantity.raw} / {den.quantity.raw} = "
-            f"{exact:.4f}%, which rounds to {shown}%",
+            f"{ratio:.4f}%, which rounds to {shown}%",
             [rate, num, den],
             expected=shown,
             found=r,
@@ -53,7 +52,7 @@ def rate_finding(
         Severity.error,
         f"{what_zh}应为 {num.quantity.raw} ÷ {den.quantity.raw} = {shown}%，所列为 {rate.quantity.raw}%",
         f"{what_en} should be {num.quantity.raw} / {den.quantity.raw} = {shown}%, "
-        f"but {rate.quantity.raw}% is stated (truncated: {truncated_like(exact, r)}%)",
+        f"but {rate.quantity.raw}% is stated (truncated: {truncated_like(ratio, r)}%)",
         [rate, num, den],
         expected=shown,
         found=r,
@@ -153,7 +152,3 @@ def _far(a: Quantity, b: Quantity, limit: int = 400) -> bool:
     if a.span is None or b.span is None:
         return True
     return b.span.start - a.span.end > limit
-
-
-def growth_rate(this: Decimal, last: Decimal) -> Decimal:
-    return (this - last) / last * HUNDRED

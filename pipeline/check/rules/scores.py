@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from pipeline.check.engine import Involved, finding, rule
-from pipeline.check.tolerance import score_tolerance
+from pipeline.check.tolerance import score_tolerance, sum_and_slack
 from pipeline.schema import (
     Finding,
     FundsMeasure,
@@ -68,9 +68,7 @@ def _sum_check(
     zh: str,
     en: str,
 ) -> Finding | None:
-    values = [q.value for _, q in parts]
-    got = sum(values, Decimal(0))
-    tol = score_tolerance([*values, total.value])
+    got, tol = sum_and_slack([q.value for _, q in parts], total.value, score_tolerance)
     if abs(got - total.value) <= tol:
         return None
     name = card_name(card)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from pipeline.check.engine import Involved, finding, rule
 from pipeline.check.tables import FundsTable, describe, funds_tables
-from pipeline.check.tolerance import sum_tolerance
+from pipeline.check.tolerance import sum_and_slack
 from pipeline.schema import Finding, FundsCategory, FundsLine, FundsMeasure, Report, Severity
 
 C = FundsCategory
@@ -45,8 +44,7 @@ def sum_finding(
     values = [p.amount.value for p in parts]
     if total.amount.value is None or any(v is None for v in values):
         return None
-    got = sum(values, Decimal(0))
-    tol = sum_tolerance([*values, total.amount.value])
+    got, tol = sum_and_slack(values, total.amount.value)
     if abs(got - total.amount.value) <= tol:
         return None
     terms = " + ".join(p.amount.raw for p in parts)
@@ -108,9 +106,7 @@ def parts_exceed(report: Report) -> Iterator[Finding]:
                 parts = [c for c in (table.cell(k.index, column) for k in kids) if c is not None]
                 if len(parts) < 2 or any(not _numeric(p) for p in parts):
                     continue
-                values = [p.amount.value for p in parts]
-                got = sum(values, Decimal(0))
-                tol = sum_tolerance([*values, parent.amount.value])
+                got, tol = sum_and_slack([p.amount.value for p in parts], parent.amount.value)
                 if got <= parent.amount.value + tol:
                     continue
                 where = describe(table, parent)
@@ -150,15 +146,10 @@ def _scope(table: FundsTable, record: list[FundsLine], at: int) -> list[FundsLin
     line = record[at]
     if table.categories_along_columns():
         return record[:at] + record[at + 1 :]
-    row = next(r for r in table.rows if table.cell(r.index, line.column) is line)
-    under = {r.index for r in table.descendants(row.index)}
+    under = {r.index for r in table.descendants(table.row_of(line))}
     if under:
-        return [x for x in record if _row_of(table, x) in under]
+        return [x for x in record if table.row_of(x) in under]
     return record[at + 1 :]
-
-
-def _row_of(table: FundsTable, line: FundsLine) -> int:
-    return next(r.index for r in table.rows if table.cell(r.index, line.column) is line)
 
 
 def _identity_parts(
@@ -210,9 +201,7 @@ def total_by_nature(report: Report) -> Iterator[Finding]:
         loose = [line for line in table.lines if line.column is None]
         for record in records:
             for line in record:
-                if line.category != C.total or line.amount.value is None:
-                    continue
-                if line.amount.unit == "%" or line.measure in _NOT_AMOUNTS:
+                if line.category != C.total or not _numeric(line) or _not_amount(line):
                     continue
                 for part_set in (INCOME_PARTS, EXPENDITURE_PARTS):
                     parts = _identity_parts(record, (part_set,))
@@ -234,9 +223,8 @@ def _loose_parts(table: FundsTable, loose: list[FundsLine]) -> Iterator[Finding]
         for line in table.lines
         if line.category == C.total
         and line.column is not None
-        and line.measure not in _NOT_AMOUNTS
-        and line.amount.value is not None
-        and line.amount.unit != "%"
+        and _numeric(line)
+        and not _not_amount(line)
     ]
     if not totals:
         return

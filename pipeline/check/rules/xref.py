@@ -71,9 +71,11 @@ def _equal(a: Statement, b: Statement) -> bool:
     """Two statements of one quantity agree when the coarser one is the finer one rounded:
     shown to the same decimals they must be identical (rounding one true value twice the
     same way gives one display), so 254.03 and 254.04 disagree, 373.5 and 373.52 do not."""
-    return a.quantity.unit == b.quantity.unit and abs(a.value - b.value) <= max(
-        half_unit(a.value), half_unit(b.value)
-    ) * (0 if _decimals(a.value) == _decimals(b.value) else 1)
+    if a.quantity.unit != b.quantity.unit:
+        return False
+    if _decimals(a.value) == _decimals(b.value):
+        return a.value == b.value
+    return abs(a.value - b.value) <= max(half_unit(a.value), half_unit(b.value))
 
 
 def _near(a: Statement, b: Statement) -> bool:
