@@ -289,11 +289,62 @@ class SourceInfo(BaseModel):
 
 
 class Usage(BaseModel):
-    calls: int = 0
+    """What a model-backed extraction cost, per document.  Token counts are the server's;
+    ``chunk_tokens`` and ``source_tokens`` are the offline estimate of the chunk texts sent
+    and of the whole normalized text, so ``amplification`` (their ratio) measures what
+    chunking repeats (overlap, table headers, splits) without the fixed prompt."""
+
+    calls: int = Field(0, description="requests sent to the model, retries included")
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cache_hits: int = 0
+    cache_hits: int = Field(0, description="chunk answers read from the on-disk cache")
     seconds: float = 0.0
+    chunks: int = 0
+    chunk_tokens: int = Field(0, description="estimated tokens of the chunk texts asked about")
+    source_tokens: int = Field(0, description="estimated tokens of the normalized text")
+
+    @property
+    def amplification(self) -> float:
+        return self.chunk_tokens / self.source_tokens if self.source_tokens else 0.0
+
+
+class UngroundedValue(BaseModel):
+    """A value a model returned that was not found where it claimed to be: dropped."""
+
+    path: str = Field(description="where it would have gone, e.g. scorecards.indicators.score")
+    raw: str = Field(description="the characters the model returned")
+    anchor: str | None = Field(default=None, description="the row label or name it came with")
+    chunk: int = Field(description="index of the chunk it was returned for")
+    reason: str
+
+
+class FuzzyMatch(BaseModel):
+    """A text found in the source only approximately: kept, with the source's characters."""
+
+    path: str
+    returned: str = Field(description="what the model returned")
+    found: Grounded = Field(description="the source characters it was grounded to")
+    similarity: float
+
+
+class Conflict(BaseModel):
+    """Two answers for the same place or field that disagree; ``kept`` is in the Report."""
+
+    path: str
+    kept: str
+    other: str
+    span: Span | None = None
+    reason: str
+
+
+class FailedSpan(BaseModel):
+    """A part of the source no answer covers: its chunk failed after every retry."""
+
+    chunk: int
+    span: Span = Field(description="the chunk's own part of the source (original offsets)")
+    kind: str = Field(description="rate_limited, server_error, timeout, invalid_output …")
+    attempts: int
+    message: str
 
 
 class Provenance(BaseModel):
@@ -301,6 +352,10 @@ class Provenance(BaseModel):
     model: str | None = None
     prompt_versions: dict[str, str] = Field(default_factory=dict)
     usage: Usage = Field(default_factory=Usage)
+    ungrounded: list[UngroundedValue] = Field(default_factory=list)
+    fuzzy: list[FuzzyMatch] = Field(default_factory=list)
+    conflicts: list[Conflict] = Field(default_factory=list)
+    failed: list[FailedSpan] = Field(default_factory=list)
 
 
 class KnownIssue(BaseModel):
@@ -397,8 +452,9 @@ def clean_text(s: str) -> str:
 
 def grounded_share(report: Report, text: str) -> float:
     """Share of a report's values whose span holds exactly their raw text (1.0 when none).
-    Findings and known issues only repeat values read elsewhere, so they are left out."""
-    report = report.model_copy(update={"findings": [], "known_issues": []})
+    Findings, known issues and provenance notes only repeat values read elsewhere, so they
+    are left out."""
+    report = report.model_copy(update={"findings": [], "known_issues": [], "provenance": None})
     values = iter_grounded(report)
     if not values:
         return 1.0

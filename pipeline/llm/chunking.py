@@ -476,3 +476,60 @@ def _merge(spans: list[Span]) -> list[Span]:
         else:
             out.append((a, b))
     return out
+
+
+def split_chunk(
+    chunk: Chunk, text: str, layout: Layout, count_tokens: CountTokens | None = None
+) -> tuple[Chunk, Chunk] | None:
+    """Two chunks for one whose answer did not fit (``finish_reason = length``).
+
+    The home range is cut near its middle: between table rows (at the start of a row's line),
+    or in narrative at the line or sentence end nearest the middle.  Both halves keep the
+    chunk's repeated title and header; the first piece of a table, whose header is part of
+    its home range, gives its header to the second half.  None when there is no place to
+    cut (a single row, a few characters)."""
+    count = count_tokens or estimate_tokens
+    prefix = [s for s in chunk.spans if s[1] <= chunk.start]
+    lo = chunk.start
+    if chunk.kind == "table" and not prefix and chunk.header_chars:
+        prefix = [(chunk.start, chunk.start + chunk.header_chars)]
+        lo = chunk.start + chunk.header_chars
+    hi = chunk.end
+    mid = (lo + hi) // 2
+    if chunk.kind == "table" and chunk.table_index is not None:
+        table = layout.tables[chunk.table_index]
+        cuts = [
+            _line_start(text, min(c.start for c in row), lo, extra=_BORDER)
+            for row in table.rows
+            if row
+        ]
+    else:
+        cuts = [m.end() for m in re.finditer(r"\n|。|；", text[lo:hi])]
+        cuts = [lo + c for c in cuts]
+    cuts = [c for c in cuts if lo < c < hi and text[lo:c].strip() and text[c:hi].strip()]
+    if not cuts:
+        return None
+    cut = min(cuts, key=lambda c: abs(c - mid))
+    first_owns_header = lo > chunk.start  # case of a table's first piece
+    halves = []
+    for a, b in ((chunk.start, cut), (cut, hi)):
+        head = [] if (first_owns_header and a == chunk.start) else prefix
+        spans = _merge([*head, (a, b)])
+        body = "".join(text[x:y] for x, y in spans)
+        header_chars = chunk.header_chars if a == chunk.start else sum(y - x for x, y in head)
+        halves.append(
+            Chunk(
+                index=chunk.index,
+                kind=chunk.kind,
+                start=a,
+                end=b,
+                text=body,
+                spans=tuple(spans),
+                tokens=count(body),
+                table_index=chunk.table_index,
+                header_rows=chunk.header_rows if header_chars else 0,
+                header_chars=header_chars,
+                note=f"part of chunk {chunk.index}, split after a truncated answer",
+            )
+        )
+    return halves[0], halves[1]

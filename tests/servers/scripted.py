@@ -153,6 +153,10 @@ class ScriptedServer:
     requests: list[RecordedRequest] = field(default_factory=list)
     max_in_flight: int = 0
     exhausted: int = 0  # chat requests that arrived after the script ran out
+    responder: Callable[[dict[str, Any]], Step] | None = None
+    """Answers every request once the script has run out (oracle servers use it)."""
+    latency_s: float = 0.0
+    """Added before every answer (benchmarks inject model latency with it)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -208,12 +212,14 @@ class ScriptedServer:
         with self._lock:
             self.requests.append(request)
 
-    def _next_step(self) -> Step | None:
+    def _next_step(self, body: dict[str, Any]) -> Step | None:
         with self._lock:
             if self.script:
                 return self.script.pop(0)
-            self.exhausted += 1
-            return None
+            if self.responder is None:
+                self.exhausted += 1
+                return None
+        return self.responder(body)
 
     def _enter(self) -> None:
         with self._lock:
@@ -341,11 +347,11 @@ def _make_handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
                 server._leave()
 
         def _play(self, body: dict[str, Any]) -> None:
-            step = server._next_step()
+            step = server._next_step(body)
             if step is None:
                 self._json(500, {"error": {"message": "scripted server: script exhausted"}})
                 return
-            server._sleep(step.latency_s)
+            server._sleep(server.latency_s + step.latency_s)
             n = len(server.chat_requests)
             if step.kind == "reply":
                 self._json(200, _completion(step, body, server.model, n))

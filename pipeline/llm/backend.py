@@ -1,0 +1,279 @@
+"""The model backends: map chunks to schema-constrained calls, ground, merge.
+
+``ModelExtractor`` holds a configured client, the prompts and the answer cache, and turns a
+document into a Report:
+
+1. **plan**: the table-aware chunks (``pipeline.llm.chunking``); each table chunk is asked the
+   ``tables`` task, each narrative chunk the ``narrative`` task, and the first and last chunks
+   also the ``meta`` task (title page and signature block);
+2. **map**: one call per (chunk, task), at most ``settings.concurrency`` in flight, from an
+   asyncio loop over a thread pool (the client is synchronous and thread-safe); answers come
+   from the cache when the same question was asked before;
+3. a truncated answer splits its chunk in two and asks again (up to ``MAX_SPLITS`` times); a
+   chunk that still fails is reported with its span in ``provenance.failed``;
+4. **ground** each answer in its own chunk (``pipeline.llm.assemble``), then **merge** the
+   pieces in document order (``pipeline.llm.merge``); what could not be grounded is dropped
+   and listed in ``provenance.ungrounded``.
+
+Results do not depend on the order calls finish in: pieces are merged by chunk position.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.document import Document
+from pipeline.layout.model import Layout
+from pipeline.llm.answers import ANSWERS, MetaAnswer, NarrativeAnswer, TablesAnswer
+from pipeline.llm.assemble import Grounder, Piece, ground_meta, ground_narrative, ground_tables
+from pipeline.llm.cache import AnswerCache, cache_key, default_cache_dir, schema_hash
+from pipeline.llm.chunking import Chunk, estimate_tokens, plan_chunks, split_chunk
+from pipeline.llm.client import ModelCallError, ModelClient
+from pipeline.llm.merge import merge_pieces
+from pipeline.llm.prompts import build_messages, load_prompts
+from pipeline.llm.settings import LLMSettings
+from pipeline.schema import FailedSpan, Provenance, Report, SourceInfo, Span, Usage
+
+MAX_SPLITS = 3
+"""How many times a chunk may be halved after truncated answers (down to an eighth)."""
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """How the model backends cut and ask; the endpoint itself is ``LLMSettings``."""
+
+    max_chunk_tokens: int = 1200
+    overlap_tokens: int = 100
+    examples: bool = True
+    cache_dir: Path | None = None
+    use_cache: bool = True
+
+
+@dataclass(frozen=True)
+class Request:
+    task: str
+    chunk: Chunk
+
+
+@dataclass
+class Outcome:
+    """What asking one request produced: answers (one per final piece of the chunk)."""
+
+    answers: list[tuple[Request, object]] = field(default_factory=list)
+    failed: list[FailedSpan] = field(default_factory=list)
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0
+    chunk_tokens: int = 0
+
+
+class ModelExtractor:
+    """A model endpoint ready to extract documents (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: LLMSettings,
+        options: ModelOptions | None = None,
+        *,
+        client: ModelClient | None = None,
+    ):
+        self.settings = settings
+        self.options = options or ModelOptions()
+        self.client = client or ModelClient(settings)
+        self.prompts = load_prompts()
+        folder = self.options.cache_dir or default_cache_dir()
+        self.cache = AnswerCache(folder) if self.options.use_cache else None
+        self._schemas = {t: schema_hash(m.model_json_schema()) for t, m in ANSWERS.items()}
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> ModelExtractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ plan
+
+    def plan(self, doc: Document, layout: Layout) -> list[Chunk]:
+        return plan_chunks(
+            doc,
+            layout,
+            max_tokens=self.options.max_chunk_tokens,
+            overlap_tokens=self.options.overlap_tokens,
+        )
+
+    @staticmethod
+    def requests(chunks: list[Chunk], *, tables: Iterable[int] | None = None) -> list[Request]:
+        """The questions for ``chunks``: ``tables`` limits the table chunks asked to those
+        tables (None: all); narrative and meta are always asked."""
+        wanted = None if tables is None else set(tables)
+        out = []
+        for c in chunks:
+            if c.kind == "table":
+                if wanted is None or c.table_index in wanted:
+                    out.append(Request("tables", c))
+            else:
+                out.append(Request("narrative", c))
+        if chunks:
+            ends = {chunks[0].index: chunks[0], chunks[-1].index: chunks[-1]}
+            out += [Request("meta", c) for c in ends.values()]
+        return out
+
+    # ------------------------------------------------------------------ map
+
+    def ask_all(self, doc: Document, layout: Layout, requests: list[Request]) -> list[Outcome]:
+        """Every request answered (or failed), in the order given, with bounded concurrency."""
+        if not requests:
+            return []
+        return asyncio.run(self._gather(doc, layout, requests))
+
+    async def _gather(
+        self, doc: Document, layout: Layout, requests: list[Request]
+    ) -> list[Outcome]:
+        limit = asyncio.Semaphore(self.settings.concurrency)
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(max_workers=self.settings.concurrency) as pool:
+
+            async def one(req: Request) -> Outcome:
+                async with limit:
+                    return await loop.run_in_executor(pool, self.ask, doc, layout, req)
+
+            return list(await asyncio.gather(*(one(r) for r in requests)))
+
+    def ask(self, doc: Document, layout: Layout, req: Request, depth: int = 0) -> Outcome:
+        out = Outcome()
+        prompt, messages = build_messages(req.task, doc, req.chunk, examples=self.options.examples)
+        response_model = ANSWERS[req.task]
+        key = cache_key(
+            model=self.settings.model or "",
+            mode=self.settings.mode,
+            task=req.task,
+            prompt_version=prompt.version,
+            prompt_fingerprint=prompt.fingerprint,
+            schema=self._schemas[req.task],
+            messages=messages,
+        )
+        out.chunk_tokens = req.chunk.tokens
+        if self.cache is not None and (entry := self.cache.get(key)) is not None:
+            try:
+                out.answers.append((req, response_model.model_validate(entry["answer"])))
+                out.cache_hits = 1
+                return out
+            except ValueError:
+                pass  # an entry of an older schema: ask again
+        try:
+            answer, usage = self.client.complete(messages, response_model)
+        except ModelCallError as exc:
+            out.calls = exc.attempts
+            if exc.usage is not None:
+                out.prompt_tokens += exc.usage.prompt_tokens
+                out.completion_tokens += exc.usage.completion_tokens
+            halves = split_chunk(req.chunk, doc.normalized, layout)
+            if exc.kind == "truncated" and depth < MAX_SPLITS and halves is not None:
+                for half in halves:
+                    sub = self.ask(doc, layout, Request(req.task, half), depth + 1)
+                    _add(out, sub)
+                out.chunk_tokens = req.chunk.tokens + sum(h.tokens for h in halves)
+                return out
+            s, e = doc.offsets.to_original(req.chunk.start, req.chunk.end)
+            out.failed.append(
+                FailedSpan(
+                    chunk=req.chunk.index,
+                    span=Span(start=s, end=e),
+                    kind=exc.kind,
+                    attempts=exc.attempts,
+                    message=f"{req.task}: {exc}",
+                )
+            )
+            return out
+        out.calls = usage.attempts
+        out.prompt_tokens = usage.prompt_tokens
+        out.completion_tokens = usage.completion_tokens
+        out.answers.append((req, answer))
+        if self.cache is not None:
+            self.cache.put(
+                key,
+                {
+                    "model": self.settings.model,
+                    "task": req.task,
+                    "prompt_version": prompt.version,
+                    "answer": answer.model_dump(mode="json"),
+                    "usage": {
+                        "prompt_tokens": usage.prompt_tokens,
+                        "completion_tokens": usage.completion_tokens,
+                    },
+                },
+            )
+        return out
+
+    # ------------------------------------------------------------------ whole document
+
+    def extract(
+        self, doc: Document, layout: Layout, *, tables: Iterable[int] | None = None
+    ) -> Report:
+        """The ``llm`` backend's Report for ``doc`` (``tables``: see ``requests``)."""
+        started = time.perf_counter()
+        chunks = self.plan(doc, layout)
+        outcomes = self.ask_all(doc, layout, self.requests(chunks, tables=tables))
+        total = Outcome()
+        for o in outcomes:
+            _add(total, o)
+        pieces = [ground(doc, layout, req, answer) for req, answer in total.answers]
+        report, conflicts = merge_pieces(pieces)
+        report.doc_id = doc.doc_id
+        report.source = SourceInfo(
+            path=doc.path, sha256=doc.sha256, format=doc.format, encoding=doc.encoding
+        )
+        report.provenance = Provenance(
+            backend="llm",
+            model=self.settings.model,
+            prompt_versions={t: p.version for t, p in self.prompts.items()},
+            usage=Usage(
+                calls=total.calls,
+                prompt_tokens=total.prompt_tokens,
+                completion_tokens=total.completion_tokens,
+                cache_hits=total.cache_hits,
+                seconds=round(time.perf_counter() - started, 3),
+                chunks=len(chunks),
+                chunk_tokens=total.chunk_tokens,
+                source_tokens=estimate_tokens(doc.normalized),
+            ),
+            ungrounded=[u for p in pieces for u in p.ungrounded],
+            fuzzy=[f for p in pieces for f in p.fuzzy],
+            conflicts=conflicts,
+            failed=sorted(total.failed, key=lambda f: f.span.start),
+        )
+        return report
+
+
+def ground(doc: Document, layout: Layout, req: Request, answer: object) -> Piece:
+    """One answer grounded in the chunk it was given for."""
+    piece = Piece(chunk=req.chunk.index, start=req.chunk.start, table_index=req.chunk.table_index)
+    g = Grounder(doc, layout, req.chunk, piece)
+    if isinstance(answer, TablesAnswer):
+        ground_tables(g, answer)
+    elif isinstance(answer, NarrativeAnswer):
+        ground_narrative(g, answer)
+    elif isinstance(answer, MetaAnswer):
+        ground_meta(g, answer)
+    else:  # pragma: no cover - ANSWERS lists every type
+        raise TypeError(f"no grounding for {type(answer).__name__}")
+    return piece
+
+
+def _add(total: Outcome, o: Outcome) -> None:
+    total.answers += o.answers
+    total.failed += o.failed
+    total.calls += o.calls
+    total.prompt_tokens += o.prompt_tokens
+    total.completion_tokens += o.completion_tokens
+    total.cache_hits += o.cache_hits
+    total.chunk_tokens += o.chunk_tokens
