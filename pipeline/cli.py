@@ -115,16 +115,57 @@ def chunks(
     )
 
 
+BACKEND_HELP = (
+    "rules (offline), llm or hybrid (need a model: PIPELINE_LLM_MODEL and OPENAI_BASE_URL), "
+    "or auto: hybrid when a model is configured, else rules"
+)
+
+
+def _model_options(cache: Path | None, no_cache: bool, max_chunk_tokens: int):
+    from pipeline.llm.backend import ModelOptions
+
+    return ModelOptions(cache_dir=cache, use_cache=not no_cache, max_chunk_tokens=max_chunk_tokens)
+
+
+def _open_backend(backend: str, cache: Path | None, no_cache: bool, max_chunk_tokens: int):
+    from pipeline.llm.backend import open_extractor
+
+    chosen, model, notice = open_extractor(
+        backend, _model_options(cache, no_cache, max_chunk_tokens)
+    )
+    if notice:
+        err_console.print(f"[yellow]note:[/] {notice}")
+    return chosen, model
+
+
 @app.command()
 def run(
     paths: list[Path] = typer.Argument(..., help="files or folders of reports"),
     out: Path = typer.Option(Path("out"), "-o", "--out", help="output folder"),
+    backend: str = typer.Option("auto", help=BACKEND_HELP),
+    cache: Path = typer.Option(None, help="model answer cache (default ~/.cache/pipeline/llm)"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="ask the model even if cached"),
+    max_chunk_tokens: int = typer.Option(1200, help="token budget of a chunk sent to a model"),
 ) -> None:
     """Process reports and write one JSON per document into OUT, named after its input."""
     files = iter_inputs(paths)
     if not files:
         raise PipelineError(f"no input files found in {', '.join(map(str, paths))}")
+    chosen, model = _open_backend(backend, cache, no_cache, max_chunk_tokens)
     results: list[DocumentResult] = []
+    try:
+        _run_files(files, out, chosen, model, results)
+    finally:
+        if model is not None:
+            model.close()
+    _summary(results, out)
+    if not any(r.ok for r in results):
+        raise typer.Exit(1)
+    if any(not r.ok for r in results):
+        raise typer.Exit(2)
+
+
+def _run_files(files, out: Path, backend: str, model, results: list[DocumentResult]) -> None:
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -137,7 +178,7 @@ def run(
         for f in files:
             progress.update(task, description=f"processing {f.name}")
             try:
-                result = process(f)
+                result = process(f, backend, model)
             except Exception as e:  # a bug must not stop the batch; it is reported per file
                 logging.getLogger(__name__).debug("unexpected error", exc_info=True)
                 result = DocumentResult(
@@ -147,11 +188,50 @@ def run(
                 atomic_write_json(out / f"{f.stem}.json", result.to_json())
             results.append(result)
             progress.advance(task)
-    _summary(results, out)
-    if not any(r.ok for r in results):
-        raise typer.Exit(1)
-    if any(not r.ok for r in results):
-        raise typer.Exit(2)
+
+
+@app.command("extract")
+def extract_(
+    file: Path = typer.Argument(..., help="a report: .txt, .md, .docx or .pdf"),
+    backend: str = typer.Option("auto", help=BACKEND_HELP),
+    output: Path = typer.Option(None, "-o", "--output", help="write the Report JSON here"),
+    cache: Path = typer.Option(None, help="model answer cache (default ~/.cache/pipeline/llm)"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="ask the model even if cached"),
+    max_chunk_tokens: int = typer.Option(1200, help="token budget of a chunk sent to a model"),
+) -> None:
+    """Extract one report and print its Report JSON (values, spans, findings, provenance)."""
+    from pipeline.stages import build_report
+
+    chosen, model = _open_backend(backend, cache, no_cache, max_chunk_tokens)
+    try:
+        doc = read_document(file)
+        report = build_report(doc, analyze(doc.normalized), chosen, model)
+    finally:
+        if model is not None:
+            model.close()
+    data = report.model_dump(mode="json", exclude_none=True)
+    if output is not None:
+        atomic_write_json(output, data)
+        err_console.print(f"written {output}")
+    else:
+        import json
+
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    _usage_line(report)
+
+
+def _usage_line(report) -> None:
+    prov = report.provenance
+    if prov is None or prov.model is None:
+        return
+    u = prov.usage
+    err_console.print(
+        f"{report.doc_id}: {prov.backend} with {prov.model}: {u.calls} calls, "
+        f"{u.prompt_tokens}+{u.completion_tokens} tokens, {u.cache_hits} cached, "
+        f"amplification {u.amplification:.2f}, {len(prov.ungrounded)} ungrounded dropped, "
+        f"{len(prov.fuzzy)} fuzzy, {len(prov.conflicts)} conflicts, "
+        f"{len(prov.failed)} failed chunks"
+    )
 
 
 @app.command()
@@ -200,7 +280,9 @@ def rules() -> None:
 def eval_(
     gold: Path = typer.Option(Path("fixtures/gold"), help="folder of gold Report JSON files"),
     raw: Path = typer.Option(Path("fixtures/raw"), help="folder of the gold documents' sources"),
-    backend: str = typer.Option("rules", help="extraction backend to score"),
+    backend: str = typer.Option("rules", help="extraction backend to score: rules, llm, hybrid"),
+    cache: Path = typer.Option(None, help="model answer cache (default ~/.cache/pipeline/llm)"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="ask the model even if cached"),
     out: Path = typer.Option(Path("eval/results"), help="where the JSON and Markdown results go"),
     thresholds: Path = typer.Option(Path("eval/thresholds.json"), help="minimum F1 per family"),
     snapshot: Path = typer.Option(
@@ -216,8 +298,21 @@ def eval_(
         write_results,
     )
     from pipeline.evaluation.runner import evaluate
+    from pipeline.extract import MODEL_BACKENDS
 
-    result = evaluate(gold, raw, backend)
+    model = None
+    if backend in MODEL_BACKENDS:
+        from pipeline.llm.backend import ModelExtractor
+        from pipeline.llm.settings import LLMSettings
+
+        settings = LLMSettings.from_env()
+        if settings.configured:
+            model = ModelExtractor(settings, _model_options(cache, no_cache, 1200))
+    try:
+        result = evaluate(gold, raw, backend, model)
+    finally:
+        if model is not None:
+            model.close()
     render_rich(result, console)
     changes = compare(result, snapshot or Path("eval/results") / f"{backend}.json")
     console.print(
@@ -287,6 +382,9 @@ def _summary(results: list[DocumentResult], out: Path) -> None:
         )
     console.print(table)
     for r in results:
+        if r.report is not None:
+            _usage_line(r.report)
+    for r in results:
         if not r.ok:
             err_console.print(f"[red]error:[/] {r.error}")
 
@@ -294,6 +392,8 @@ def _summary(results: list[DocumentResult], out: Path) -> None:
 def main() -> None:
     """Entry point: run the app, turning expected errors into one line and exit code 1."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # instructor logs every failed attempt at ERROR; the client reports failures itself
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     try:
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)

@@ -10,15 +10,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.check import check_report
 from pipeline.document import Document
 from pipeline.errors import PipelineError
-from pipeline.extract import BACKENDS
+from pipeline.extract import extract
 from pipeline.ingest import read_document
 from pipeline.layout import Layout, analyze
 from pipeline.schema import Report
+
+if TYPE_CHECKING:
+    from pipeline.llm.backend import ModelExtractor
 
 
 @dataclass
@@ -78,20 +81,28 @@ def _table_json(doc: Document, table) -> dict[str, Any]:
     return data
 
 
-def build_report(document: Document, layout: Layout, backend: str = "rules") -> Report:
-    """Extract with ``backend``, then check: the Report carries the checker's findings."""
-    report = BACKENDS[backend](document, layout)
-    report.findings = check_report(report, document.original)
+def build_report(
+    document: Document,
+    layout: Layout,
+    backend: str = "rules",
+    model: ModelExtractor | None = None,
+) -> Report:
+    """Extract with ``backend``, then check: the Report carries the checker's findings after
+    any the extraction itself raised (the hybrid backend's disagreements)."""
+    report = extract(document, layout, backend, model)
+    report.findings = [*report.findings, *check_report(report, document.original)]
     return report
 
 
-def process(path: str | Path, backend: str = "rules") -> DocumentResult:
+def process(
+    path: str | Path, backend: str = "rules", model: ModelExtractor | None = None
+) -> DocumentResult:
     started = time.perf_counter()
     result = DocumentResult(path=str(path))
     try:
         result.document = read_document(path)
         result.layout = analyze(result.document.normalized)
-        result.report = build_report(result.document, result.layout, backend)
+        result.report = build_report(result.document, result.layout, backend, model)
     except PipelineError as e:
         result.error = str(e)
     result.seconds = time.perf_counter() - started

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.check import check_report
 from pipeline.errors import PipelineError
@@ -11,15 +13,31 @@ from pipeline.evaluation.gold import load_gold
 from pipeline.evaluation.issues import aggregate_checker, score_findings
 from pipeline.evaluation.results import EvalRun
 from pipeline.evaluation.score import score_report
-from pipeline.extract import BACKENDS
+from pipeline.extract import MODEL_BACKENDS, check_backend
 from pipeline.ingest import read_document
 from pipeline.layout import analyze
 from pipeline.stages import build_report
 
+if TYPE_CHECKING:
+    from pipeline.llm.backend import ModelExtractor
 
-def evaluate(gold_dir: Path, raw_dir: Path, backend: str) -> EvalRun:
-    if backend not in BACKENDS:
-        raise PipelineError(f"unknown backend {backend!r} (available: {', '.join(BACKENDS)})")
+
+def evaluate(
+    gold_dir: Path,
+    raw_dir: Path,
+    backend: str,
+    model: ModelExtractor | None = None,
+    *,
+    before_each: Callable[[str], None] | None = None,
+) -> EvalRun:
+    """Run ``backend`` over every gold document and score it.  ``before_each(doc_id)`` is
+    called before a document is extracted (test servers use it to know the document)."""
+    check_backend(backend)
+    if backend in MODEL_BACKENDS and model is None:
+        raise PipelineError(
+            f"backend {backend!r} needs a configured model: set PIPELINE_LLM_MODEL and "
+            "OPENAI_BASE_URL (or PIPELINE_LLM_BASE_URL)"
+        )
     gold_files = sorted(Path(gold_dir).glob("*.json"))
     if not gold_files:
         raise PipelineError(f"{gold_dir}: no gold files (*.json)")
@@ -27,9 +45,11 @@ def evaluate(gold_dir: Path, raw_dir: Path, backend: str) -> EvalRun:
     for path in gold_files:
         gold = load_gold(path)
         raw = _raw_for(raw_dir, gold.doc_id)
+        if before_each is not None:
+            before_each(gold.doc_id)
         started = time.perf_counter()
         doc = read_document(raw)
-        pred = build_report(doc, analyze(doc.normalized), backend)
+        pred = build_report(doc, analyze(doc.normalized), backend, model)
         seconds[gold.doc_id] = time.perf_counter() - started
         scores.append(score_report(gold, pred, doc.original))
         on_gold.append(score_findings(gold, check_report(gold, doc.original)))

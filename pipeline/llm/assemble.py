@@ -59,6 +59,9 @@ PERSONNEL_WORDS = {
     "headcount": ("实有人数", "在职人数", "实有", "在职"),
     "control_rate": ("控制率",),
 }
+ALONE_DIGITS = 3
+"""Digits a number needs to be grounded by itself, its label not found (``999.38`` is
+specific enough to stand alone in a chunk, ``3`` or ``95`` is not)."""
 INDICATOR_CELLS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("target", TARGET_HEADERS),
     ("actual", ACTUAL_HEADERS),
@@ -166,6 +169,7 @@ class Grounder:
         columns: tuple[str, ...] = (),
         after: int | None = None,
         alone: bool = False,
+        whole: bool = False,
     ) -> Found | None:
         """Where a number (or a cell holding one) stands near its anchor.
 
@@ -173,7 +177,9 @@ class Grounder:
         place with a free occurrence in its row or sentence is the one).  Near an anchor, a
         cell under one of ``columns`` comes first, then the first occurrence at or after
         ``after`` (default: the anchor's end), then the nearest.  Without any anchor, only
-        when ``alone`` allows it and the chunk holds exactly one free occurrence.
+        when ``alone`` allows it, the number has at least ``ALONE_DIGITS`` digits (a ``3``
+        alone identifies nothing) and the chunk holds exactly one free occurrence.  ``whole``:
+        inside a table, only an occurrence that is a whole cell (weights and scores are).
         """
         if raw is None or not squeeze(raw):
             return None
@@ -181,11 +187,17 @@ class Grounder:
             anchors = [anchors]
         anchors = anchors or []
         candidates = self.free(group, self.loc.find_all(raw, number=True))
+        if whole:
+            candidates = [
+                f
+                for f in candidates
+                if self.loc.cell_at(f.ns) is None or self.loc.cell_rank(f) == 0
+            ]
         if not candidates:
             self.drop(path, raw, "not found in the chunk", anchor_text)
             return None
         if not anchors:
-            if alone and len(candidates) == 1:
+            if alone and len(candidates) == 1 and sum(ch.isdigit() for ch in raw) >= ALONE_DIGITS:
                 return self.take(group, candidates[0])
             why = (
                 f"its label was not found and it stands {len(candidates)} times"
@@ -415,6 +427,7 @@ def _indicator(g: Grounder, ind: IndicatorItem, path: str, group: str | None) ->
             anchor_text=ind.name,
             columns=headers,
             after=cursor,
+            whole=cell in ("weight", "score"),
         )
         if found is None:
             continue

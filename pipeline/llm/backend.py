@@ -277,3 +277,32 @@ def _add(total: Outcome, o: Outcome) -> None:
     total.completion_tokens += o.completion_tokens
     total.cache_hits += o.cache_hits
     total.chunk_tokens += o.chunk_tokens
+
+
+def open_extractor(
+    backend: str,
+    options: ModelOptions | None = None,
+    *,
+    settings: LLMSettings | None = None,
+) -> tuple[str, ModelExtractor | None, str | None]:
+    """What a command runs: ``(backend, extractor or None, notice or None)``.
+
+    ``auto`` is ``hybrid`` with a configured model; without one, ``auto``, ``llm`` and
+    ``hybrid`` all fall back to ``rules`` and the notice says so (to be shown once per run,
+    not per document)."""
+    from pipeline.extract import MODEL_BACKENDS, check_backend
+
+    settings = settings or LLMSettings.from_env()
+    if backend != "auto":
+        check_backend(backend)
+    if backend == "rules":
+        return "rules", None, None
+    if not settings.configured:
+        instead = f" instead of {backend}" if backend in MODEL_BACKENDS else ""
+        notice = (
+            "no model configured (set PIPELINE_LLM_MODEL and OPENAI_BASE_URL): "
+            f"using the rules backend{instead}"
+        )
+        return "rules", None, notice
+    chosen = "hybrid" if backend == "auto" else backend
+    return chosen, ModelExtractor(settings, options), None

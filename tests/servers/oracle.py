@@ -26,7 +26,7 @@ from pipeline.llm.answers import ANSWERS, FactItem, FundsItem
 from pipeline.llm.chunking import Chunk, estimate_tokens
 from pipeline.llm.examples import answer_from_gold
 from pipeline.llm.prompts import chunk_from_message
-from pipeline.schema import FundsCategory, FundsMeasure, Report
+from pipeline.schema import FundsCategory, FundsMeasure, Grounded, Report, iter_grounded
 from tests.servers.scripted import Step, reply, status
 
 _NAMES = {model.__name__: task for task, model in ANSWERS.items()}
@@ -240,3 +240,80 @@ class NoisyOracle(Oracle):
             data["facts"].append(FactItem(label=label, raw=raw, unit="万元").model_dump())
             path = "facts"
         self.damage.append(Damage("invented", task, path, None, raw, label))
+
+
+# ---------------------------------------------------------------------- auditing the damage
+
+
+def _squeezed(text: str | None) -> str:
+    return "".join((text or "").split())
+
+
+def _kept_values(report: Report, d: Damage) -> list[Grounded]:
+    """The values of ``report`` that could be the damaged one: same kind of place, same label
+    or name, and the damaged characters."""
+    raw, anchor = _squeezed(d.raw), _squeezed(d.anchor)
+    out: list[Grounded] = []
+    lines = list(report.funds) + [f for c in report.scorecards for f in c.funds]
+    if "funds" in d.path:
+        out += [
+            f.amount
+            for f in lines
+            if _squeezed(f.amount.raw) == raw and _squeezed(f.label) == anchor
+        ]
+    elif d.path.startswith("facts"):
+        out += [
+            f.quantity
+            for f in report.facts
+            if _squeezed(f.quantity.raw) == raw and _squeezed(f.label) == anchor
+        ]
+    elif ".indicators" in d.path:
+        cell = d.path.rsplit(".", 1)[1]
+        for card in report.scorecards:
+            for row in card.indicators:
+                v = getattr(row, cell)
+                if v is not None and _squeezed(v.raw) == raw and _squeezed(row.name.raw) == anchor:
+                    out.append(v)
+    elif d.path.endswith("total_score"):
+        out += [
+            c.total_score
+            for c in report.scorecards
+            if c.total_score and _squeezed(c.total_score.raw) == raw
+        ]
+    return out
+
+
+def audit(
+    report: Report, damage: list[Damage], gold: Report | None = None
+) -> dict[str, dict[str, int]]:
+    """How each damaged number ended, per kind: ``dropped`` (listed as ungrounded),
+    ``flagged`` (kept, and a checker finding names its span), ``relocated`` (kept where the
+    gold states that very figure under the same label: the text says it, so the Report holds
+    no wrong value), ``survived`` (kept, unflagged: a wrong value in the Report)."""
+    true_spans = (
+        {g.span.as_tuple() for _, g in iter_grounded(gold) if g.span is not None} if gold else set()
+    )
+    dropped = (
+        {_squeezed(u.raw) for u in report.provenance.ungrounded} if report.provenance else set()
+    )
+    flagged_spans = {
+        v.span.as_tuple() for f in report.findings for v in f.values if v.span is not None
+    }
+    counts: dict[str, dict[str, int]] = {}
+    for d in damage:
+        row = counts.setdefault(
+            d.kind, {"total": 0, "dropped": 0, "flagged": 0, "relocated": 0, "survived": 0}
+        )
+        row["total"] += 1
+        kept = _kept_values(report, d)
+        if not kept and _squeezed(d.raw) in dropped:
+            row["dropped"] += 1
+        elif kept and all(v.span is not None and v.span.as_tuple() in flagged_spans for v in kept):
+            row["flagged"] += 1
+        elif not kept:
+            row["dropped"] += 1  # neither kept nor listed: removed when merged (a duplicate)
+        elif all(v.span is not None and v.span.as_tuple() in true_spans for v in kept):
+            row["relocated"] += 1
+        else:
+            row["survived"] += 1
+    return counts
