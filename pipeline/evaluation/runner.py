@@ -16,6 +16,7 @@ from pipeline.evaluation.score import score_report
 from pipeline.extract import MODEL_BACKENDS, check_backend
 from pipeline.ingest import read_document
 from pipeline.layout import analyze
+from pipeline.schema import Report
 from pipeline.stages import build_report
 
 if TYPE_CHECKING:
@@ -29,9 +30,11 @@ def evaluate(
     model: ModelExtractor | None = None,
     *,
     before_each: Callable[[str], None] | None = None,
+    after_each: Callable[[str, Report], None] | None = None,
 ) -> EvalRun:
     """Run ``backend`` over every gold document and score it.  ``before_each(doc_id)`` is
-    called before a document is extracted (test servers use it to know the document)."""
+    called before a document is extracted (test servers use it to know the document),
+    ``after_each(doc_id, report)`` with its Report."""
     check_backend(backend)
     if backend in MODEL_BACKENDS and model is None:
         raise PipelineError(
@@ -51,6 +54,8 @@ def evaluate(
         doc = read_document(raw)
         pred = build_report(doc, analyze(doc.normalized), backend, model)
         seconds[gold.doc_id] = time.perf_counter() - started
+        if after_each is not None:
+            after_each(gold.doc_id, pred)
         scores.append(score_report(gold, pred, doc.original))
         on_gold.append(score_findings(gold, check_report(gold, doc.original)))
     run = EvalRun.build(backend, scores, seconds)

@@ -13,8 +13,10 @@ The validators' messages are what instructor feeds back on a retry, so they say 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from pipeline.schema import FundsCategory, FundsMeasure, ReportKind, ScorecardKind, SectionKind
 
@@ -176,3 +178,34 @@ ANSWERS: dict[str, type[_Answer]] = {
     "meta": MetaAnswer,
 }
 """Task name → response model.  The task of a request is also the name of its schema."""
+
+
+_NUMBER_TOKEN = re.compile(r"\d+(?:[.,]\d+)*")
+_CAPPED = {"facts": "numbers", "funds": "numbers", "sections": "lines", "scorecards": "lines"}
+
+
+def bounded(task: str, chunk_text: str) -> type[_Answer]:
+    """The task's response model with its lists capped by what the chunk can hold: no more
+    figures than numbers in it, no more headings or tables than lines.
+
+    A small model may repeat a list item until it runs out of tokens; servers that turn the
+    schema into a grammar (llama.cpp) stop it at the cap instead.  The class keeps its name,
+    which is the schema name the server sees."""
+    numbers = max(1, len(_NUMBER_TOKEN.findall(chunk_text)))
+    lines = max(1, sum(1 for line in chunk_text.splitlines() if line.strip()))
+    caps = tuple(
+        (name, numbers if kind == "numbers" else lines)
+        for name, kind in _CAPPED.items()
+        if name in ANSWERS[task].model_fields
+    )
+    return _bounded(task, caps)
+
+
+@lru_cache(maxsize=512)
+def _bounded(task: str, caps: tuple[tuple[str, int], ...]) -> type[_Answer]:
+    base = ANSWERS[task]
+    fields: dict[str, Any] = {
+        name: (base.model_fields[name].annotation, Field(default_factory=list, max_length=cap))
+        for name, cap in caps
+    }
+    return create_model(base.__name__, __base__=base, __doc__=base.__doc__, **fields)

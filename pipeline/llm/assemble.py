@@ -216,12 +216,11 @@ class Grounder:
     def _pick(
         self, anchor: Found, near: list[Found], columns: tuple[str, ...], after: int | None
     ) -> Found:
-        if columns:
-            cell = self.loc.cell_at(anchor.ns)
-            cols = self.loc.columns_under(cell.row, columns) if cell else set()
-            under = [f for f in near if (c := self.loc.cell_at(f.ns)) and c.col in cols]
-            if under:
-                return under[0]
+        if columns and (cell := self.loc.cell_at(anchor.ns)) is not None:
+            under = self.loc.under_header(cell.row, columns)
+            hits = [f for f in near if (c := self.loc.cell_at(f.ns)) and under(c)]
+            if hits:
+                return hits[0]
         limit = anchor.ce if after is None else after
         later = [f for f in near if f.cs >= limit]
         return later[0] if later else near[0]
@@ -388,6 +387,9 @@ def _scorecard(g: Grounder, item: ScorecardItem, path: str) -> Scorecard:
         if row is not None:
             card.indicators.append(row)
     total_at = g.label_anchor(TOTAL_WORDS)
+    if card.indicators:  # the 总分 row after this card's rows, when several cards share a chunk
+        last = max(i.name.span.start for i in card.indicators if i.name.span)
+        total_at = sorted(total_at, key=lambda f: f.span.start < last)
     for name in ("max_score", "total_score"):
         q = g.number(
             f"{path}.{name}",

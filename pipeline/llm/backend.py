@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pipeline.document import Document
 from pipeline.layout.model import Layout
-from pipeline.llm.answers import ANSWERS, MetaAnswer, NarrativeAnswer, TablesAnswer
+from pipeline.llm.answers import MetaAnswer, NarrativeAnswer, TablesAnswer, bounded
 from pipeline.llm.assemble import Grounder, Piece, ground_meta, ground_narrative, ground_tables
 from pipeline.llm.cache import AnswerCache, cache_key, default_cache_dir, schema_hash
 from pipeline.llm.chunking import Chunk, estimate_tokens, plan_chunks, split_chunk
@@ -89,7 +89,6 @@ class ModelExtractor:
         self.prompts = load_prompts()
         folder = self.options.cache_dir or default_cache_dir()
         self.cache = AnswerCache(folder) if self.options.use_cache else None
-        self._schemas = {t: schema_hash(m.model_json_schema()) for t, m in ANSWERS.items()}
 
     def close(self) -> None:
         self.client.close()
@@ -151,14 +150,14 @@ class ModelExtractor:
     def ask(self, doc: Document, layout: Layout, req: Request, depth: int = 0) -> Outcome:
         out = Outcome()
         prompt, messages = build_messages(req.task, doc, req.chunk, examples=self.options.examples)
-        response_model = ANSWERS[req.task]
+        response_model = bounded(req.task, req.chunk.text)
         key = cache_key(
             model=self.settings.model or "",
             mode=self.settings.mode,
             task=req.task,
             prompt_version=prompt.version,
             prompt_fingerprint=prompt.fingerprint,
-            schema=self._schemas[req.task],
+            schema=schema_hash(response_model.model_json_schema()),
             messages=messages,
         )
         out.chunk_tokens = req.chunk.tokens

@@ -309,6 +309,7 @@ class _Call:
         self.validation_retries = 0
         self.last: _Fault | None = None
         self.deadline_hit = False
+        self.cut = False
 
     # instructor hooks
     def on_attempt(self, *args: Any, **kwargs: Any) -> None:
@@ -317,8 +318,13 @@ class _Call:
     def on_response(self, response: Any, *args: Any, **kwargs: Any) -> None:
         self.consecutive_transport_failures = 0
         usage = getattr(response, "usage", None)
+        completion = getattr(usage, "completion_tokens", 0) or 0
         self.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
-        self.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
+        self.completion_tokens += completion
+        # llama.cpp's server reports finish_reason "tool_calls" for tool arguments cut off at
+        # max_tokens: an answer that used every token it was allowed is treated as cut
+        limit = self.settings.max_tokens
+        self.cut = limit is not None and completion >= limit
 
     def on_transport_error(self, *args: Any, **kwargs: Any) -> None:
         self.origin = "transport"
@@ -329,6 +335,10 @@ class _Call:
     # tenacity policy
     def should_retry(self, exc: BaseException) -> bool:
         fault = _classify(exc, self.origin)
+        if fault.kind == "invalid_output" and self.cut:
+            fault = _Fault(
+                "truncated", False, f"the answer used all max_tokens and is cut ({fault.detail})"
+            )
         self.last = fault
         if fault.retryable:
             if fault.transport:

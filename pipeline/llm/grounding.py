@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.document import Document
@@ -153,22 +154,27 @@ class ChunkLocator:
     def prefer_whole_cells(self, found: list[Found]) -> list[Found]:
         return sorted(found, key=self.cell_rank)
 
-    def columns_under(self, row: int, words: tuple[str, ...]) -> set[int]:
-        """Columns whose header (the nearest row above ``row`` with such a cell) holds one of
-        ``words``, compared without whitespace."""
-        keys = [squeeze(w) for w in words if squeeze(w)]
-        if not keys:
-            return set()
+    def under_header(self, row: int, words: tuple[str, ...]) -> Callable[[Cell], bool]:
+        """A test for cells of ``row`` standing under a header cell holding one of ``words``
+        (compared without whitespace), in the nearest row above that has one.
+
+        Rows of the same width line up by column index.  Ragged rows (merged cells left out,
+        and merged cells are the labels on the left) are lined up from the right end."""
+        keys = [k for k in (squeeze(w) for w in words) if k]
         by_row: dict[int, list[Cell]] = {}
         for c in self._cells:
             by_row.setdefault(c.row, []).append(c)
         width = len(by_row.get(row, ()))
         for r in sorted((r for r in by_row if r < row), reverse=True):
-            cols = {c.col for c in by_row[r] if any(k in c.clean for k in keys)}
-            if cols:
-                # ragged grids (merged cells left out of a row) do not line up by index
-                return cols if len(by_row[r]) == width else set()
-        return set()
+            head = by_row[r]
+            cols = {c.col for c in head if any(k in c.clean for k in keys)}
+            if not cols:
+                continue
+            if len(head) == width:
+                return lambda cell: cell.row == row and cell.col in cols
+            from_right = {len(head) - 1 - c for c in cols}
+            return lambda cell: cell.row == row and width - 1 - cell.col in from_right
+        return lambda cell: False
 
     def whole_cell(self, found: Found) -> Found:
         """``found`` widened to the layout cell it lies in (targets are read as whole cells)."""

@@ -317,3 +317,91 @@ def audit(
         else:
             row["survived"] += 1
     return counts
+
+
+# ---------------------------------------------------------------------- a whole run
+
+
+@dataclass
+class OracleRun:
+    """An evaluation of a model backend against an oracle server, with the Reports kept."""
+
+    run: Any  # pipeline.evaluation.results.EvalRun
+    reports: dict[str, Report]
+    damage: dict[str, list[Damage]]
+    requests: int
+
+    def audit(self, golds: dict[str, Report]) -> dict[str, dict[str, int]]:
+        """``audit`` summed over the documents."""
+        total: dict[str, dict[str, int]] = {}
+        for doc_id, report in self.reports.items():
+            for kind, row in audit(report, self.damage.get(doc_id, []), golds.get(doc_id)).items():
+                into = total.setdefault(kind, dict.fromkeys(row, 0))
+                for k, v in row.items():
+                    into[k] += v
+        return total
+
+
+def load_seed_documents(fixtures: Any) -> list[tuple[Document, Report]]:
+    """The gold documents of ``fixtures`` (a folder with gold/ and raw/), read as the
+    pipeline reads them."""
+    from pathlib import Path
+
+    from pipeline.evaluation.gold import load_gold
+    from pipeline.ingest import read_document
+
+    out = []
+    for path in sorted(Path(fixtures, "gold").glob("*.json")):
+        gold = load_gold(path)
+        out.append((read_document(Path(fixtures, "raw", f"{gold.doc_id}.txt")), gold))
+    return out
+
+
+def run_against(
+    oracle: Oracle,
+    fixtures: Any,
+    *,
+    backend: str = "llm",
+    concurrency: int = 4,
+    cache_dir: Any = None,
+    latency_s: float = 0.0,
+) -> OracleRun:
+    """Start ``oracle`` on 127.0.0.1, evaluate ``backend`` over the gold of ``fixtures`` with
+    it, stop it."""
+    from pathlib import Path
+
+    from pipeline.evaluation.runner import evaluate
+    from pipeline.llm.backend import ModelExtractor, ModelOptions
+    from pipeline.llm.settings import LLMSettings
+    from tests.servers.scripted import scripted_servers
+
+    reports: dict[str, Report] = {}
+    damage: dict[str, list[Damage]] = {}
+    noisy = isinstance(oracle, NoisyOracle)
+
+    def before(doc_id: str) -> None:
+        oracle.focus = doc_id
+        if noisy:
+            oracle.damage.clear()
+
+    def after(doc_id: str, report: Report) -> None:
+        reports[doc_id] = report
+        if noisy:
+            damage[doc_id] = list(oracle.damage)
+
+    with scripted_servers() as start:
+        server = start([], responder=oracle, latency_s=latency_s)
+        settings = LLMSettings(
+            base_url=server.base_url, model="oracle", concurrency=concurrency, max_attempts=2
+        )
+        options = ModelOptions(use_cache=cache_dir is not None, cache_dir=cache_dir, examples=False)
+        with ModelExtractor(settings, options) as model:
+            run = evaluate(
+                Path(fixtures, "gold"),
+                Path(fixtures, "raw"),
+                backend,
+                model,
+                before_each=before,
+                after_each=after,
+            )
+        return OracleRun(run, reports, damage, len(server.chat_requests))
