@@ -20,9 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from servers.oracle import NoisyOracle, Oracle, load_seed_documents, run_against  # noqa: E402
 
 from pipeline.evaluation.results import write_results  # noqa: E402
-from tests.servers.oracle import NoisyOracle, Oracle, load_seed_documents, run_against  # noqa: E402
 
 FAMILIES = ("meta", "personnel", "funds", "indicators", "scores", "goals", "facts", "sections")
 

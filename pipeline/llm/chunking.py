@@ -491,9 +491,12 @@ def split_chunk(
     count = count_tokens or estimate_tokens
     prefix = [s for s in chunk.spans if s[1] <= chunk.start]
     lo = chunk.start
-    if chunk.kind == "table" and not prefix and chunk.header_chars:
-        prefix = [(chunk.start, chunk.start + chunk.header_chars)]
-        lo = chunk.start + chunk.header_chars
+    own_header = chunk.header_chars - sum(b - a for a, b in prefix)
+    if chunk.kind == "table" and own_header > 0:
+        # a table's first piece: its header rows are in its home range (after a title line
+        # repeated from further up, if any); the second half needs them repeated
+        lo = chunk.start + own_header
+        prefix = _merge([*prefix, (chunk.start, lo)])
     hi = chunk.end
     mid = (lo + hi) // 2
     if chunk.kind == "table" and chunk.table_index is not None:
@@ -510,10 +513,9 @@ def split_chunk(
     if not cuts:
         return None
     cut = min(cuts, key=lambda c: abs(c - mid))
-    first_owns_header = lo > chunk.start  # case of a table's first piece
     halves = []
     for a, b in ((chunk.start, cut), (cut, hi)):
-        head = [] if (first_owns_header and a == chunk.start) else prefix
+        head = [x for x in prefix if x[1] <= chunk.start] if a == chunk.start else prefix
         spans = _merge([*head, (a, b)])
         body = "".join(text[x:y] for x, y in spans)
         header_chars = chunk.header_chars if a == chunk.start else sum(y - x for x, y in head)

@@ -12,12 +12,14 @@ two purposes with one definition:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pipeline.document import Document
 from pipeline.llm.answers import (
@@ -35,6 +37,7 @@ from pipeline.llm.answers import (
     TablesAnswer,
 )
 from pipeline.llm.chunking import Chunk
+from pipeline.normalize import normalize
 from pipeline.schema import FundsLine, Grounded, Personnel, Report, Scorecard
 
 log = logging.getLogger(__name__)
@@ -223,16 +226,25 @@ def _example(folder: str, task: str, exclude_sha256: str, exclude_id: str) -> Ex
             if chunk.kind != kind and task != "meta":
                 continue
             answer = answer_from_gold(gold, doc, chunk, task)
-            dumped = answer.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+            # the model sees normalized text: the example's answer copies it as shown
+            dumped = _normalized(answer.model_dump(mode="json", exclude_none=True))
             size = len(str(dumped))
             if size > 20 and (best is None or size > best[0]):
-                best = (
-                    size,
-                    Example(doc_id, chunk.text, answer.model_dump_json(exclude_none=True)),
-                )
+                best = (size, Example(doc_id, chunk.text, json.dumps(dumped, ensure_ascii=False)))
             if task == "meta":
                 break  # the title page of each document
     return best[1] if best else None
+
+
+def _normalized(value: Any) -> Any:
+    """Every string inside ``value`` normalized as document text is (full-width digits …)."""
+    if isinstance(value, str):
+        return normalize(value, fragment=True)[0]
+    if isinstance(value, list):
+        return [_normalized(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normalized(v) for k, v in value.items()}
+    return value
 
 
 def few_shot(task: str, doc: Document) -> Example | None:

@@ -40,6 +40,24 @@ SENTENCE_WINDOW = 160
 
 _SENTENCE_END = re.compile(r"[。；;！？!?\n]")
 _NUMERIC_EDGE = "0123456789."
+_BARE_NUMBER = re.compile(r"[-+]?[\d.,]+%?")
+
+
+def _stands_alone(text: str, cs: int, ce: int, *, bare: bool) -> bool:
+    """``text[cs:ce]`` is a whole number, not part of one: no digit or decimal point next to
+    it, nor a thousands separator leading into digits (``500`` in ``1,500``).  The edges are
+    read in the text itself, since squeezing out whitespace fuses neighbouring cells; for
+    the same reason a bare number may not span whitespace (``1515`` is not ``15\t15``)."""
+    if cs > 0 and (
+        text[cs - 1] in _NUMERIC_EDGE or (text[cs - 1] == "," and cs > 1 and text[cs - 2].isdigit())
+    ):
+        return False
+    if ce < len(text) and (
+        text[ce] in _NUMERIC_EDGE
+        or (text[ce] == "," and ce + 1 < len(text) and text[ce + 1].isdigit())
+    ):
+        return False
+    return not (bare and any(ch.isspace() for ch in text[cs:ce]))
 
 
 def squeeze(text: str) -> str:
@@ -94,17 +112,14 @@ class ChunkLocator:
         target = squeeze(needle)
         if not target:
             return []
+        bare = bool(_BARE_NUMBER.fullmatch(target))
         out: list[Found] = []
         text = self.chunk.text
         at = self._clean.find(target)
         while at >= 0:
             end = at + len(target)
             cs, ce = self._pos[at], self._pos[end - 1] + 1
-            # the edges are read in the text itself: squeezing fuses neighbouring cells
-            if not number or (
-                (cs == 0 or text[cs - 1] not in _NUMERIC_EDGE)
-                and (ce == len(text) or text[ce] not in _NUMERIC_EDGE)
-            ):
+            if not number or _stands_alone(text, cs, ce, bare=bare):
                 out.append(self._found(at, end))
             at = self._clean.find(target, at + 1)
         return out

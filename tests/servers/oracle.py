@@ -27,7 +27,8 @@ from pipeline.llm.chunking import Chunk, estimate_tokens
 from pipeline.llm.examples import answer_from_gold
 from pipeline.llm.prompts import chunk_from_message
 from pipeline.schema import FundsCategory, FundsMeasure, Grounded, Report, iter_grounded
-from tests.servers.scripted import Step, reply, status
+
+from .scripted import Step, reply, status
 
 _NAMES = {model.__name__: task for task, model in ANSWERS.items()}
 
@@ -373,7 +374,8 @@ def run_against(
     from pipeline.evaluation.runner import evaluate
     from pipeline.llm.backend import ModelExtractor, ModelOptions
     from pipeline.llm.settings import LLMSettings
-    from tests.servers.scripted import scripted_servers
+
+    from .scripted import scripted_servers
 
     reports: dict[str, Report] = {}
     damage: dict[str, list[Damage]] = {}
