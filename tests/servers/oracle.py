@@ -153,7 +153,7 @@ class NoisyOracle(Oracle):
     dropped_items: int = 0
 
     def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)
+        self._rng = random.Random(self.seed)  # reseeded per request
 
     def __call__(self, body: dict[str, Any]) -> Step:
         got = self.answer(body)
@@ -161,7 +161,9 @@ class NoisyOracle(Oracle):
             return status(400, "oracle: this request is not about a known document's chunk")
         task, answer, text = got
         data = answer.model_dump(mode="json")
-        with self._lock:  # one generator, many handler threads
+        with self._lock:
+            # the damage is a function of the request, not of the order requests arrive in
+            self._rng = random.Random(f"{self.seed}|{task}|{text}")
             self._damage(task, data, text)
         return reply(data)
 
