@@ -72,3 +72,55 @@ def test_tools_mode_returns_schema_valid_answer_and_usage(llama):
     assert usage.attempts >= 1
     assert usage.prompt_tokens > 0
     assert usage.completion_tokens > 0
+
+
+# --------------------------------------------------------------------------- the whole path
+
+
+def _seed_chunk(doc_id: str, needle: str, max_tokens: int):
+    from pipeline.ingest import read_document
+    from pipeline.layout import analyze
+    from pipeline.llm.chunking import plan_chunks
+
+    doc = read_document(f"fixtures/raw/{doc_id}.txt")
+    layout = analyze(doc.normalized)
+    chunks = plan_chunks(doc, layout, max_tokens=max_tokens, overlap_tokens=20)
+    chunk = next(c for c in chunks if c.kind == "narrative" and needle in c.text)
+    return doc, layout, chunk
+
+
+def test_the_real_model_through_the_pipeline_keeps_only_what_it_can_ground(llama, tmp_path):
+    """A seed chunk through the llm backend's ask → ground → merge path with the real model:
+    the Report validates, every value it keeps stands at its span, and every figure or
+    heading the model returned is either kept or listed as ungrounded with a reason."""
+    from pipeline.llm.backend import ModelExtractor, ModelOptions, Request, ground
+    from pipeline.llm.merge import merge_pieces
+    from pipeline.schema import Report, grounded_share, iter_grounded
+
+    doc, layout, chunk = _seed_chunk("hengyang-2021", "999.38", max_tokens=160)
+    settings = real_settings(llama, max_tokens=768, max_attempts=2)
+    options = ModelOptions(cache_dir=tmp_path, examples=False)
+    with ModelExtractor(settings, options) as model:
+        outcome = model.ask(doc, layout, Request("narrative", chunk))
+    assert outcome.calls >= 1 and outcome.prompt_tokens > 0
+    if outcome.failed:  # a typed failure naming the span is an acceptable end, not a crash
+        (failed,) = outcome.failed
+        assert (
+            failed.kind in ("invalid_output", "truncated") and failed.span.end > failed.span.start
+        )
+        pytest.skip(f"the 270M model gave no valid answer: {failed.kind}")
+    ((req, answer),) = outcome.answers
+    piece = ground(doc, layout, req, answer)
+    returned = len(answer.facts) + len(answer.sections)
+    dropped = [u for u in piece.ungrounded if u.path.startswith(("facts", "sections"))]
+    assert len(piece.facts) + len(piece.sections) + len(dropped) == returned
+    assert all(u.reason for u in piece.ungrounded)
+
+    report, _ = merge_pieces([piece])
+    report = Report.model_validate(report.model_dump(mode="json"))  # schema-valid
+    assert report.check_spans(doc.original) == []
+    assert grounded_share(report, doc.original) == 1.0
+    for _, value in iter_grounded(report):
+        assert value.span is not None
+        lo, hi = doc.original_span(chunk.start, chunk.end)
+        assert lo <= value.span.start and value.span.end <= hi  # inside the chunk it was sent

@@ -88,7 +88,7 @@ class ModelExtractor:
         self.client = client or ModelClient(settings)
         self.prompts = load_prompts()
         folder = self.options.cache_dir or default_cache_dir()
-        self.cache = AnswerCache(folder) if self.options.use_cache else None
+        self.cache = AnswerCache(Path(folder)) if self.options.use_cache else None
 
     def close(self) -> None:
         self.client.close()
