@@ -389,7 +389,8 @@ def _scorecard(g: Grounder, item: ScorecardItem, path: str) -> Scorecard:
     total_at = g.label_anchor(TOTAL_WORDS)
     if card.indicators:  # the 总分 row after this card's rows, when several cards share a chunk
         last = max(i.name.span.start for i in card.indicators if i.name.span)
-        total_at = sorted(total_at, key=lambda f: f.span.start < last)
+        after = [f for f in total_at if f.span.start >= last]
+        total_at = after[:1] or total_at  # the first 总分 after them, and only that one
     for name in ("max_score", "total_score"):
         q = g.number(
             f"{path}.{name}",

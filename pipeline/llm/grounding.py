@@ -40,6 +40,7 @@ SENTENCE_WINDOW = 160
 
 _SENTENCE_END = re.compile(r"[。；;！？!?\n]")
 _NUMERIC_EDGE = "0123456789."
+_ENUMERATION = "、"
 _BARE_NUMBER = re.compile(r"[-+]?[\d.,]+%?")
 
 
@@ -57,6 +58,8 @@ def _stands_alone(text: str, cs: int, ce: int, *, bare: bool) -> bool:
         or (text[ce] == "," and ce + 1 < len(text) and text[ce + 1].isdigit())
     ):
         return False
+    if bare and ce < len(text) and text[ce] in _ENUMERATION:
+        return False  # 3、公务接待费: a list number, not a figure
     return not (bare and any(ch.isspace() for ch in text[cs:ce]))
 
 
