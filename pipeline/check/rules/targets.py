@@ -10,7 +10,7 @@ from pipeline.check.rules.scores import card_name
 from pipeline.schema import Finding, Indicator, Quantity, Report, Severity
 
 
-def _comparator(ind: Indicator) -> str:
+def comparator_of(ind: Indicator) -> str:
     """The target's comparator; a bare number is a floor, except under 成本 (a cap)."""
     if ind.target is not None and ind.target.comparator:
         return ind.target.comparator
@@ -45,7 +45,7 @@ def missed_full_marks(report: Report) -> Iterator[Finding]:
                 continue
             if not _units_agree(t, a) or s.value < w.value:
                 continue
-            comparator = _comparator(ind)
+            comparator = comparator_of(ind)
             if not missed(t.value, a.value, comparator):
                 continue
             where = f"{card_name(card)} / {ind.name.text}"

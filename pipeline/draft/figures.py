@@ -1,0 +1,524 @@
+"""The figures a draft may state: read from a Report, or derived from them by a declared
+computation.
+
+Drafting and verifying share this one list.  A template writes only figures from it; the
+faithfulness verifier accepts a number in any draft (template or model) only when it equals a
+figure here at the precision the draft shows.  Derivations are declared, never searched for:
+a rate is executed ÷ budget *of the same category*, a share is a part ÷ its own total, a
+deduction is an indicator's weight − its score.  An open search over every pair of the
+Report's hundreds of figures would find a pair for almost any number, and a verifier that
+accepts anything verifies nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from pipeline.check.rules.scores import card_name
+from pipeline.check.rules.targets import comparator_of, missed
+from pipeline.check.statements import statements
+from pipeline.draft.numbers import numbers
+from pipeline.schema import (
+    FundsCategory,
+    FundsMeasure,
+    Indicator,
+    Quantity,
+    Report,
+    Scorecard,
+    Severity,
+    Span,
+    clean_text,
+)
+
+C = FundsCategory
+HUNDRED = Decimal(100)
+
+INCOME = (
+    (C.general_public_budget, "一般公共预算拨款"),
+    (C.government_fund, "政府性基金拨款"),
+    (C.special_account_non_tax, "纳入专户管理的非税收入"),
+    (C.operating_income, "事业收入"),
+    (C.other, "其他收入"),
+    (C.carry_over, "上年结转结余"),
+)
+EXPENDITURE = (
+    (C.basic_expenditure, "基本支出"),
+    (C.personnel, "人员经费"),
+    (C.public_operating, "公用经费"),
+    (C.project_expenditure, "项目支出"),
+    (C.three_public, "“三公”经费"),
+)
+STAGES = ("budget", "initial", "executed", "prior", "any")
+STAGE_WORDS = {
+    "budget": "全年预算数",
+    "initial": "年初预算数",
+    "executed": "全年执行数",
+    "prior": "上年执行数",
+    "any": "",
+}
+
+
+def decimals_of(value: Decimal) -> int:
+    exp = value.as_tuple().exponent
+    return -exp if isinstance(exp, int) and exp < 0 else 0
+
+
+def rounded(value: Decimal, decimals: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number a draft may state, with how it was obtained."""
+
+    key: str
+    label: str
+    value: Decimal
+    unit: str | None
+    decimals: int
+    how: str  # "stated: <where>" or "<computation>: <operands>"
+    span: Span | None = None
+
+    @property
+    def text(self) -> str:
+        """The number as a draft writes it: the decimals shown in the source."""
+        return f"{rounded(self.value, self.decimals):f}"
+
+    @property
+    def stated(self) -> bool:
+        return self.how.startswith("stated")
+
+
+POLICY_RATE = Figure(
+    "policy.execution_rate",
+    "预算执行率考核线",
+    Decimal(90),
+    "%",
+    0,
+    "policy: an execution rate under 90% is a finding of the review (财预〔2020〕10号 practice)",
+)
+"""A declared constant: drafts say when execution fell under it, and may name it."""
+
+
+def stated(key: str, label: str, q: Quantity, where: str, unit: str | None = None) -> Figure:
+    assert q.value is not None
+    return Figure(
+        key, label, q.value, unit or q.unit, decimals_of(q.value), f"stated: {where}", q.span
+    )
+
+
+def written(key: str, text: str | None, where: str, span: Span | None = None) -> list[Figure]:
+    """The numbers written inside a stated text (a target cell, a note, a name), as stated
+    figures: a draft that quotes the text repeats them."""
+    if not text:
+        return []
+    return [
+        Figure(f"{key}.{k}", where, n.value, n.unit, n.decimals, f"stated: {where}", span)
+        for k, n in enumerate(numbers(text))
+    ]
+
+
+def derived(
+    key: str, label: str, value: Decimal, unit: str | None, decimals: int, how: str
+) -> Figure:
+    return Figure(key, label, rounded(value, decimals), unit, decimals, how)
+
+
+@dataclass
+class IndicatorView:
+    """An indicator row as a draft speaks of it."""
+
+    card: str
+    level1: str | None
+    level2: str | None
+    name: str
+    target: str | None
+    actual: str | None
+    status: str  # exceeded, met, missed, qualitative, unknown
+    weight: Figure | None = None
+    score: Figure | None = None
+    deduction: Figure | None = None
+    gap: Figure | None = None  # |actual − target| for numeric targets
+    target_figure: Figure | None = None
+    actual_figure: Figure | None = None
+    note: str | None = None
+
+
+@dataclass
+class CardView:
+    name: str
+    project: str | None
+    total: Figure | None
+    max_score: Figure | None
+    grade: str | None
+    indicators: list[IndicatorView] = field(default_factory=list)
+    counts: dict[str, Figure] = field(default_factory=dict)
+    written: list[Figure] = field(default_factory=list)  # numbers inside its texts
+
+
+@dataclass
+class BudgetLine:
+    category: FundsCategory
+    label: str
+    figures: dict[str, Figure]  # stage → figure
+    rate: Figure | None = None
+    share: Figure | None = None
+
+
+@dataclass
+class DraftFacts:
+    """Everything a draft of a Report may state, figures first."""
+
+    doc_id: str
+    unit_name: str | None
+    year: Figure | None
+    next_year: Figure | None
+    total: BudgetLine | None
+    income: list[BudgetLine]
+    expenditure: list[BudgetLine]
+    cards: list[CardView]
+    findings: list[tuple[str, str]]  # (severity, message_zh)
+    counts: dict[str, Figure]
+    extra: list[Figure] = field(default_factory=list)
+
+    def figures(self) -> list[Figure]:
+        out: list[Figure] = [f for f in (self.year, self.next_year) if f is not None]
+        for line in [self.total, *self.income, *self.expenditure]:
+            if line is None:
+                continue
+            out += list(line.figures.values())
+            out += [f for f in (line.rate, line.share) if f is not None]
+        for card in self.cards:
+            out += [f for f in (card.total, card.max_score) if f is not None]
+            out += list(card.counts.values())
+            out += card.written
+            for ind in card.indicators:
+                out += [
+                    f
+                    for f in (
+                        ind.weight,
+                        ind.score,
+                        ind.deduction,
+                        ind.gap,
+                        ind.target_figure,
+                        ind.actual_figure,
+                    )
+                    if f
+                ]
+        out += list(self.counts.values())
+        out += self.extra
+        return out
+
+
+# --------------------------------------------------------------------------- budget
+
+
+def _budget_lines(report: Report) -> tuple[BudgetLine | None, list[BudgetLine], list[BudgetLine]]:
+    """Per category, the first statement of each stage: tables before prose, in order."""
+    found: dict[tuple[FundsCategory, str], Figure] = {}
+    ordered = sorted(statements(report), key=lambda s: s.prose)
+    for s in ordered:
+        if s.quantity.value is None or s.scope is not None:
+            continue
+        key = (s.category, s.stage)
+        if key not in found:
+            found[key] = stated(
+                f"budget.{s.category.value}.{s.stage}",
+                s.where,
+                s.quantity,
+                s.where,
+                "万元" if s.quantity.unit in (None, "万元") else s.quantity.unit,
+            )
+    rates = _stated_rates(report)
+
+    def line(category: FundsCategory, label: str) -> BudgetLine | None:
+        figs = {stage: found[(category, stage)] for stage in STAGES if (category, stage) in found}
+        if not figs:
+            return None
+        out = BudgetLine(category, label, figs)
+        budget = figs.get("budget") or figs.get("initial")
+        executed = figs.get("executed")
+        if category in rates:
+            out.rate = rates[category]
+        elif budget and executed and budget.value:
+            out.rate = derived(
+                f"rate.{category.value}",
+                f"{label}执行率",
+                executed.value / budget.value * HUNDRED,
+                "%",
+                2,
+                f"rate: {executed.label} ÷ {budget.label} × 100",
+            )
+        return out
+
+    total = line(C.total, "全年预算")
+    income = [x for c, lbl in INCOME if (x := line(c, lbl))]
+    expenditure = [x for c, lbl in EXPENDITURE if (x := line(c, lbl))]
+    for group in (
+        income,
+        [e for e in expenditure if e.category in (C.basic_expenditure, C.project_expenditure)],
+    ):
+        _shares(group, total)
+    return total, income, expenditure
+
+
+def _amount(line: BudgetLine) -> Figure | None:
+    f = line.figures
+    return f.get("executed") or f.get("budget") or f.get("any") or f.get("initial")
+
+
+def _shares(lines: list[BudgetLine], total: BudgetLine | None) -> None:
+    """Each part's share of the total of the same stage (declared: part ÷ total × 100)."""
+    if total is None:
+        return
+    for line in lines:
+        part = _amount(line)
+        if part is None:
+            continue
+        stage = next(s for s, fig in line.figures.items() if fig is part)
+        whole = total.figures.get(stage) or total.figures.get("any")
+        if whole is None or not whole.value:
+            continue
+        line.share = derived(
+            f"share.{line.category.value}",
+            f"{line.label}占比",
+            part.value / whole.value * HUNDRED,
+            "%",
+            2,
+            f"share: {part.label} ÷ {whole.label} × 100",
+        )
+
+
+def _stated_rates(report: Report) -> dict[FundsCategory, Figure]:
+    out: dict[FundsCategory, Figure] = {}
+    lines = [f for c in report.scorecards for f in c.funds] + list(report.funds)
+    for f in lines:
+        if f.measure == FundsMeasure.execution_rate and f.amount.value is not None:
+            out.setdefault(
+                f.category,
+                stated(f"rate.{f.category.value}", f"{f.label}执行率", f.amount, f.label, "%"),
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- scores
+
+
+def _status(ind: Indicator) -> tuple[str, Figure | None]:
+    t, a = ind.target, ind.actual
+    if t is None or a is None:
+        return "unknown", None
+    if t.value is None or a.value is None:
+        return "qualitative", None
+    if t.unit and a.unit and t.unit != a.unit:
+        return "unknown", None
+    comparator = comparator_of(ind)
+    miss = missed(t.value, a.value, comparator)
+    if miss is None:
+        return "unknown", None
+    gap_value = abs(a.value - t.value)
+    decimals = max(decimals_of(t.value), decimals_of(a.value))
+    gap = derived(
+        f"gap.{ind.name.text}",
+        f"{ind.name.text}实际与目标之差",
+        gap_value,
+        a.unit or t.unit,
+        decimals,
+        f"difference: |{a.raw} − {t.raw}|",
+    )
+    if miss:
+        return "missed", gap
+    return ("exceeded" if gap_value and comparator in (">=", ">") else "met"), gap
+
+
+def _card(card: Scorecard) -> CardView:
+    name = card_name(card)
+    view = CardView(
+        name=name,
+        project=card.project_name.text if card.project_name else None,
+        total=stated(f"total.{name}", f"{name}总分", card.total_score, name, "分")
+        if card.total_score and card.total_score.value is not None
+        else None,
+        max_score=stated(f"max.{name}", f"{name}满分", card.max_score, name, "分")
+        if card.max_score and card.max_score.value is not None
+        else None,
+        grade=card.grade.text if card.grade else None,
+    )
+    for ind in card.indicators:
+        status, gap = _status(ind)
+        where = f"{name}/{ind.name.text}"
+        iv = IndicatorView(
+            card=name,
+            level1=ind.level1.text if ind.level1 else None,
+            level2=ind.level2.text if ind.level2 else None,
+            name=ind.name.text,
+            target=clean_text(ind.target.raw) if ind.target else None,
+            actual=clean_text(ind.actual.raw) if ind.actual else None,
+            status=status,
+            gap=gap,
+            note=ind.deviation_note.text if ind.deviation_note else None,
+        )
+        for q, attr, word in (
+            (ind.target, "target_figure", "目标"),
+            (ind.actual, "actual_figure", "实际"),
+        ):
+            if q is not None and q.value is not None:
+                setattr(iv, attr, stated(f"{attr}.{where}", f"{ind.name.text}{word}", q, where))
+        if ind.weight and ind.weight.value is not None:
+            iv.weight = stated(f"weight.{where}", f"{ind.name.text}分值", ind.weight, where, "分")
+        if ind.score and ind.score.value is not None:
+            iv.score = stated(f"score.{where}", f"{ind.name.text}得分", ind.score, where, "分")
+        if iv.weight and iv.score and iv.score.value < iv.weight.value:
+            iv.deduction = derived(
+                f"deduction.{where}",
+                f"{ind.name.text}扣分",
+                iv.weight.value - iv.score.value,
+                "分",
+                max(iv.weight.decimals, iv.score.decimals),
+                f"difference: {iv.weight.label} − {iv.score.label}",
+            )
+        view.written += written(f"text.{where}.target", iv.target, where)
+        view.written += written(f"text.{where}.actual", iv.actual, where)
+        view.written += written(f"text.{where}.note", iv.note, where)
+        view.written += written(f"text.{where}.name", iv.name, where)
+        view.indicators.append(iv)
+    rows = view.indicators
+    view.counts = {
+        "indicators": _count(f"count.{name}.indicators", f"{name}指标数", len(rows)),
+        "met": _count(
+            f"count.{name}.met",
+            f"{name}完成指标数",
+            sum(i.status in ("met", "exceeded") for i in rows),
+        ),
+        "missed": _count(
+            f"count.{name}.missed", f"{name}未完成指标数", sum(i.status == "missed" for i in rows)
+        ),
+        "qualitative": _count(
+            f"count.{name}.qualitative",
+            f"{name}定性指标数",
+            sum(i.status == "qualitative" for i in rows),
+        ),
+    }
+    return view
+
+
+# --------------------------------------------------------------------------- all
+
+
+def _count(key: str, label: str, n: int, unit: str = "个") -> Figure:
+    return Figure(key, label, Decimal(n), unit, 0, f"count: {label}")
+
+
+def draft_facts(report: Report) -> DraftFacts:
+    meta = report.meta
+    year = next_year = None
+    if meta.fiscal_year is not None and meta.fiscal_year.value is not None:
+        year = stated("year", "预算年度", meta.fiscal_year, "meta.fiscal_year", "年")
+        next_year = derived("year.next", "下一年度", year.value + 1, "年", 0, "sum: 预算年度 + 1")
+    total, income, expenditure = _budget_lines(report)
+    cards = [_card(c) for c in report.scorecards]
+    rows = [i for c in cards for i in c.indicators]
+    counts = {
+        "indicators": _count("count.indicators", "指标数", len(rows)),
+        "met": _count(
+            "count.met", "完成指标数", sum(i.status in ("met", "exceeded") for i in rows)
+        ),
+        "exceeded": _count(
+            "count.exceeded", "超额完成指标数", sum(i.status == "exceeded" for i in rows)
+        ),
+        "missed": _count("count.missed", "未完成指标数", sum(i.status == "missed" for i in rows)),
+        "deducted": _count(
+            "count.deducted", "扣分指标数", sum(i.deduction is not None for i in rows)
+        ),
+        "cards": _count("count.cards", "自评表数", len(cards), "张"),
+    }
+    serious = [
+        f for f in report.findings if f.severity != Severity.info and f.family != "extraction"
+    ]
+    counts["findings"] = _count("count.findings", "不一致之处", len(serious), "处")
+    extra: list[Figure] = [POLICY_RATE]
+    if meta.report_date is not None:
+        for k, token in enumerate(re.findall(r"\d+", meta.report_date.text)[:3]):
+            part = ("year", "month", "day")[k]
+            unit = "年" if part == "year" else None
+            extra.append(
+                Figure(
+                    f"date.{part}",
+                    f"报告日期{part}",
+                    Decimal(token),
+                    unit,
+                    0,
+                    "stated: meta.report_date",
+                    meta.report_date.span,
+                )
+            )
+    for card in cards:
+        if card.total and card.max_score and card.total.value < card.max_score.value:
+            extra.append(
+                derived(
+                    f"lost.{card.name}",
+                    f"{card.name}失分",
+                    card.max_score.value - card.total.value,
+                    "分",
+                    max(card.total.decimals, card.max_score.decimals),
+                    f"difference: {card.max_score.label} − {card.total.label}",
+                )
+            )
+    for card in cards:
+        extra += written(f"text.{card.name}", card.name, card.name)
+        extra += written(f"text.{card.name}.project", card.project, card.name)
+    for k, f in enumerate(serious):
+        extra += written(f"text.finding{k}", f.message_zh, f.rule)
+        for v in f.values:
+            if v.value is not None:
+                extra.append(
+                    Figure(
+                        f"finding.{f.rule}",
+                        v.where,
+                        v.value,
+                        v.unit,
+                        decimals_of(v.value),
+                        f"stated: {v.where}",
+                        v.span,
+                    )
+                )
+        for name in ("expected", "found"):
+            value = getattr(f, name)
+            if value is not None:
+                extra.append(
+                    Figure(
+                        f"finding.{f.rule}.{name}",
+                        f"{f.rule} {name}",
+                        value,
+                        None,
+                        decimals_of(value),
+                        f"checker {f.rule}: {name}",
+                    )
+                )
+    return DraftFacts(
+        doc_id=report.doc_id,
+        unit_name=meta.unit_name.text if meta.unit_name else None,
+        year=year,
+        next_year=next_year,
+        total=total,
+        income=income,
+        expenditure=expenditure,
+        cards=cards,
+        findings=[(f.severity.value, f.message_zh) for f in serious],
+        counts=counts,
+        extra=extra,
+    )
+
+
+def unique(figures: Iterable[Figure]) -> list[Figure]:
+    seen: set[tuple[str, Decimal, str | None]] = set()
+    out = []
+    for f in figures:
+        k = (f.key, f.value, f.unit)
+        if k not in seen:
+            seen.add(k)
+            out.append(f)
+    return out

@@ -1,0 +1,90 @@
+"""The template backend: sections written offline from the figures, in the register of these
+reports, choosing sentences by the data (a target met, exceeded or missed; an execution rate
+under the 90% line; spending over budget; inconsistencies the checker found).
+
+Templates are jinja2 files in ``templates/``; they write numbers only through ``Figure.text``,
+so every number they write is a figure the verifier knows.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from pipeline.draft.figures import POLICY_RATE, BudgetLine, CardView, DraftFacts, IndicatorView
+
+TEMPLATES = Path(__file__).with_name("templates")
+_ORDINALS = "一二三四五六七八九十"
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+    )
+    return env
+
+
+def _amount(line: BudgetLine):
+    f = line.figures
+    return f.get("executed") or f.get("budget") or f.get("any") or f.get("initial")
+
+
+def _groups(card: CardView) -> list[tuple[str | None, list[IndicatorView]]]:
+    return [(k, list(rows)) for k, rows in groupby(card.indicators, key=lambda i: i.level1)]
+
+
+def _ordinal(k: int) -> str:
+    return (_ORDINALS[k - 1] if k <= len(_ORDINALS) else str(k)) + "是"
+
+
+def _problems(f: DraftFacts) -> dict[str, Any]:
+    rate = f.total.rate if f.total else None
+    rows = [i for c in f.cards for i in c.indicators]
+    return {
+        "low_rate": rate if rate is not None and rate.value < POLICY_RATE.value else None,
+        "over": [
+            e
+            for e in f.expenditure
+            if e.rate is not None
+            and e.rate.value > 100
+            and e.figures.get("budget")
+            and e.figures.get("executed")
+        ],
+        "missed": [i for i in rows if i.status == "missed"],
+        "deducted": [i for i in rows if i.deduction is not None],
+        "findings": f.findings,
+    }
+
+
+def context(f: DraftFacts) -> dict[str, Any]:
+    department = [c for c in f.cards if c.total is not None]
+    return {
+        "f": f,
+        "who": f.unit_name or "本部门",
+        "year_phrase": f"{f.year.text}年度，" if f.year else "",
+        "policy": POLICY_RATE,
+        "income": [line for line in f.income if _amount(line) is not None],
+        "expenditure": [line for line in f.expenditure if _amount(line) is not None],
+        "cards": f.cards,
+        "main_card": department[0] if department else None,
+        "counts": f.counts,
+        "problems": _problems(f),
+        "amount": _amount,
+        "groups": _groups,
+        "ordinal": _ordinal,
+    }
+
+
+def render(kind: str, f: DraftFacts) -> str:
+    text = _env().get_template(f"{kind}.md.j2").render(**context(f))
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -1,0 +1,117 @@
+"""The faithfulness verifier: every number in a draft must be a figure of the data.
+
+Each number the draft states (an amount, a percentage, a count, a score, a year) is parsed
+with its unit and must equal one of the ``Figure``s of ``pipeline.draft.figures`` — stated in
+the Report or derived by a declared computation — at the precision the draft shows it
+(``961.4`` stands for 961.44 rounded half up; ``96.00%`` for 96%).  Units must agree:
+an amount in 元 is compared after conversion to 万元, a percentage only with percentages,
+a score only with scores, a count only with counts or quantities counted in the same unit.
+
+Numbers that are not statements are not checked: list and heading numbering (``1、``,
+``（2）``, ``3.`` at the start of a line), and the numbers inside a Markdown heading marker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pipeline.draft.figures import Figure, rounded
+from pipeline.draft.numbers import COUNT, MONEY, PERCENT, SCORE, YEAR, numbers
+
+_SENTENCE = re.compile(r"[^。；！？\n]*[。；！？\n]?")
+
+
+@dataclass(frozen=True)
+class CheckedNumber:
+    text: str
+    value: Decimal
+    unit: str | None
+    start: int
+    end: int
+    sentence: str
+    figure: Figure | None
+
+    @property
+    def verified(self) -> bool:
+        return self.figure is not None
+
+
+@dataclass
+class Verification:
+    numbers: list[CheckedNumber] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.numbers)
+
+    @property
+    def verified(self) -> int:
+        return sum(n.verified for n in self.numbers)
+
+    @property
+    def share(self) -> float:
+        """Numbers verified ÷ numbers in the draft (1.0 for a draft without numbers)."""
+        return self.verified / self.total if self.total else 1.0
+
+    @property
+    def unverified(self) -> list[CheckedNumber]:
+        return [n for n in self.numbers if not n.verified]
+
+    @property
+    def ok(self) -> bool:
+        return not self.unverified
+
+
+def _compatible(unit: str | None, fig: Figure) -> Decimal | None:
+    """The factor that brings a draft number in ``unit`` to the figure's unit, or None when
+    the two cannot be the same quantity."""
+    fu = fig.unit
+    if unit is None:
+        return Decimal(1)
+    if unit in MONEY:
+        return MONEY[unit] / MONEY[fu] if fu in MONEY else None
+    if unit in PERCENT:
+        return Decimal(1) if fu in PERCENT else None
+    if unit in SCORE:
+        return Decimal(1) if fu in SCORE or fu is None else None
+    if unit in YEAR:
+        return Decimal(1) if fu in YEAR else None
+    if unit in COUNT:
+        return Decimal(1) if fu == unit or (fu in COUNT and fig.how.startswith("count")) else None
+    return None
+
+
+def _equal(value: Decimal, decimals: int, unit: str | None, fig: Figure) -> bool:
+    factor = _compatible(unit, fig)
+    if factor is None:
+        return False
+    target = fig.value / factor  # the figure in the draft's unit
+    return rounded(target, decimals) == value
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    for m in _SENTENCE.finditer(text):
+        if m.start() <= pos < max(m.end(), m.start() + 1):
+            return m.group().strip()
+    return ""
+
+
+def verify(text: str, figures: list[Figure]) -> Verification:
+    """Check every number of ``text`` against ``figures``."""
+    out = Verification()
+    for n in numbers(text):
+        match = next((f for f in figures if _equal(n.value, n.decimals, n.unit, f)), None)
+        out.numbers.append(
+            CheckedNumber(
+                text=text[n.start : n.end].strip(),
+                value=n.value,
+                unit=n.unit,
+                start=n.start,
+                end=n.end,
+                sentence=_sentence_at(text, n.start),
+                figure=match,
+            )
+        )
+    return out
