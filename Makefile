@@ -37,7 +37,7 @@ $(GGUF): $(MODEL_STAMP)
 model: $(MODEL_STAMP) $(GGUF)
 
 demo: $(STAMP)
-	$(BIN)/pipeline run fixtures/raw -o out
+	$(BIN)/pipeline run fixtures/raw -o out --draft
 
 test: $(STAMP) model
 	$(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests were collected"; exit 1; fi; exit $$rc

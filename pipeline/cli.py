@@ -146,15 +146,24 @@ def run(
     cache: Path = typer.Option(None, help="model answer cache (default ~/.cache/pipeline/llm)"),
     no_cache: bool = typer.Option(False, "--no-cache", help="ask the model even if cached"),
     max_chunk_tokens: int = typer.Option(1200, help="token budget of a chunk sent to a model"),
+    draft: bool = typer.Option(
+        False, "--draft", help="also draft the narrative sections: OUT/<name>.draft.md and .docx"
+    ),
+    draft_backend: str = typer.Option("template", help="drafting backend: template or llm"),
 ) -> None:
     """Process reports and write one JSON per document into OUT, named after its input."""
     files = iter_inputs(paths)
     if not files:
         raise PipelineError(f"no input files found in {', '.join(map(str, paths))}")
+    if draft_backend not in ("template", "llm"):
+        raise PipelineError(f"--draft-backend {draft_backend!r}: give template or llm")
     chosen, model = _open_backend(backend, cache, no_cache, max_chunk_tokens)
+    drafter = None
+    if draft:
+        drafter = _drafter(draft_backend, model)
     results: list[DocumentResult] = []
     try:
-        _run_files(files, out, chosen, model, results)
+        _run_files(files, out, chosen, model, results, drafter)
     finally:
         if model is not None:
             model.close()
@@ -165,7 +174,47 @@ def run(
         raise typer.Exit(2)
 
 
-def _run_files(files, out: Path, backend: str, model, results: list[DocumentResult]) -> None:
+def _drafter(backend: str, model):
+    """A function drafting every section of a Report, with the backend asked for (a model
+    backend without a configured model falls back to the templates, said once)."""
+    from pipeline.draft import draft_all
+
+    client = None
+    if backend == "llm":
+        if model is not None:
+            client = model.client
+        else:
+            from pipeline.llm.client import ModelClient
+            from pipeline.llm.settings import LLMSettings
+
+            settings = LLMSettings.from_env()
+            if settings.configured:
+                client = ModelClient(settings)
+            else:
+                err_console.print(
+                    "[yellow]note:[/] no model configured: drafting with the templates"
+                )
+                backend = "template"
+    return lambda report: draft_all(report, backend=backend, client=client)
+
+
+def _write_drafts(drafts, report, stem: Path) -> None:
+    from pipeline.draft.output import write_docx, write_markdown
+
+    title = _draft_title(report)
+    write_markdown(drafts, stem.with_suffix(".draft.md"), title)
+    write_docx(drafts, stem.with_suffix(".draft.docx"), title)
+
+
+def _draft_title(report) -> str:
+    unit = report.meta.unit_name.text if report.meta.unit_name else ""
+    year = report.meta.fiscal_year.raw if report.meta.fiscal_year else ""
+    return f"{unit}{year}{'年度' if year else ''}绩效自评报告（草稿）"
+
+
+def _run_files(
+    files, out: Path, backend: str, model, results: list[DocumentResult], drafter=None
+) -> None:
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -184,10 +233,82 @@ def _run_files(files, out: Path, backend: str, model, results: list[DocumentResu
                 result = DocumentResult(
                     path=str(f), error=f"{f}: unexpected error ({type(e).__name__}: {e})"
                 )
+            if result.ok and drafter is not None and result.report is not None:
+                drafts = drafter(result.report)
+                _write_drafts(drafts, result.report, out / f.stem)
+                result.extra["drafts"] = [d.summary() for d in drafts]
             if result.ok:
                 atomic_write_json(out / f"{f.stem}.json", result.to_json())
             results.append(result)
             progress.advance(task)
+
+
+@app.command("draft")
+def draft_(
+    report_json: Path = typer.Argument(..., help="a Report JSON, or a document JSON of `run`"),
+    section: str = typer.Option(
+        None,
+        help="budget (预算执行情况), indicators (绩效指标完成情况), "
+        "problems (存在问题及改进措施) or summary (总体评价)",
+    ),
+    all_: bool = typer.Option(False, "--all", help="every section, as Markdown and .docx"),
+    backend: str = typer.Option("template", help="template (offline) or llm"),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="write here (.md; with --all also a .docx beside it)"
+    ),
+) -> None:
+    """Draft narrative sections from a Report's figures; every number is verified against
+    the data, and what cannot be verified is listed (exit 4 when a section is not verified)."""
+    from pipeline.check.sources import load_report
+    from pipeline.draft import check_kind, draft_all, draft_section
+    from pipeline.draft.output import to_markdown, write_docx, write_markdown
+
+    if all_ == (section is not None):
+        raise PipelineError("give either --section KIND or --all")
+    if backend not in ("template", "llm"):
+        raise PipelineError(f"--backend {backend!r}: give template or llm")
+    report = load_report(report_json)
+    client = None
+    if backend == "llm":
+        from pipeline.llm.client import ModelClient
+        from pipeline.llm.settings import LLMSettings
+
+        settings = LLMSettings.from_env()
+        if not settings.configured:
+            raise PipelineError(
+                "--backend llm needs a model: set PIPELINE_LLM_MODEL and OPENAI_BASE_URL"
+            )
+        client = ModelClient(settings)
+    try:
+        if all_:
+            drafts = draft_all(report, backend=backend, client=client)
+        else:
+            drafts = [draft_section(report, check_kind(section), backend=backend, client=client)]
+    finally:
+        if client is not None:
+            client.close()
+    title = _draft_title(report) if all_ else None
+    if output is None:
+        sys.stdout.write(to_markdown(drafts, title))
+    else:
+        md = output if output.suffix == ".md" else output.with_suffix(".md")
+        write_markdown(drafts, md, title)
+        written = [md]
+        if all_:
+            write_docx(drafts, md.with_suffix(".docx"), title)
+            written.append(md.with_suffix(".docx"))
+        err_console.print("written " + " and ".join(map(str, written)))
+    for d in drafts:
+        v = d.verification
+        colour = "green" if d.ok else "red"
+        err_console.print(
+            f"{d.title} ({d.kind}, {d.backend}): [{colour}]{d.status}[/], "
+            f"{v.verified}/{v.total} numbers verified ({v.share:.0%}), {d.attempts} attempt(s)"
+        )
+        for n in v.unverified:
+            err_console.print(f"  unverified {n.text}: {n.sentence}")
+    if not all(d.ok for d in drafts):
+        raise typer.Exit(4)
 
 
 @app.command("extract")

@@ -247,6 +247,12 @@ def _normalized(value: Any) -> Any:
     return value
 
 
+def gold_documents() -> tuple[tuple[str, str, Document, Report], ...]:
+    """(doc_id, sha256, Document, gold Report) of every gold document at hand."""
+    folder = examples_dir()
+    return _pool(str(folder)) if folder is not None else ()
+
+
 def few_shot(task: str, doc: Document) -> Example | None:
     """An example for ``task`` from another document's gold, or None when none is at hand."""
     folder = examples_dir()

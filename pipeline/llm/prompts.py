@@ -27,6 +27,8 @@ from pipeline.llm.examples import Example, few_shot
 PROMPTS_DIR_ENV = "PIPELINE_PROMPTS_DIR"
 CHUNK_OPEN = "<文本>"
 CHUNK_CLOSE = "</文本>"
+TASKS = (*ANSWERS, "draft")
+"""Extraction tasks (one response model each) and drafting."""
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 
 
@@ -62,7 +64,7 @@ def parse_prompt(source: str, where: str) -> Prompt:
     missing = [k for k in ("task", "version") if not fields.get(k)]
     if missing:
         raise PipelineError(f"{where}: front matter lacks {', '.join(missing)}")
-    if fields["task"] not in ANSWERS:
+    if fields["task"] not in TASKS:
         raise PipelineError(f"{where}: unknown task {fields['task']!r}")
     return Prompt(fields["task"], fields["version"], fields.get("about", ""), source[m.end() :])
 
@@ -82,7 +84,19 @@ def _load(folder: str) -> dict[str, Prompt]:
 
 
 def load_prompts() -> dict[str, Prompt]:
+    """The extraction prompts, by task."""
     return _load(str(prompts_dir()))
+
+
+def load_prompt(task: str) -> Prompt:
+    """One prompt file, ``prompts/<task>.md`` (drafting uses ``draft``)."""
+    path = prompts_dir() / f"{task}.md"
+    if not path.exists():
+        raise PipelineError(f"{path}: prompt file missing (set {PROMPTS_DIR_ENV})")
+    prompt = parse_prompt(path.read_text(encoding="utf-8"), str(path))
+    if prompt.task != task:
+        raise PipelineError(f"{path}: front matter says task {prompt.task!r}")
+    return prompt
 
 
 def chunk_message(text: str) -> str:

@@ -1,0 +1,71 @@
+"""Drafts as files: Markdown, and a .docx a user can edit (python-docx), both written
+atomically.  A draft that was not verified is not presented as text to use: the file says it
+was rejected and lists the numbers that failed, with their sentences."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline.draft import Draft
+from pipeline.output import atomic_write_text
+
+
+def _not_usable(d: Draft) -> list[str]:
+    if d.status == "failed":
+        return ["（未能生成：模型调用失败。）", *d.notes]
+    lines = [
+        f"（此稿未通过数字核验，已拒绝：{d.verification.verified}/{d.verification.total} 个数字"
+        "可在数据中找到。以下数字找不到：）"
+    ]
+    lines += [f"- {n.text}：{n.sentence}" for n in d.verification.unverified]
+    return lines
+
+
+def to_markdown(drafts: Sequence[Draft], title: str | None = None) -> str:
+    out: list[str] = []
+    if title:
+        out += [f"# {title}", ""]
+    for d in drafts:
+        out += [f"## {d.title}", ""]
+        out += [d.text.strip()] if d.ok else _not_usable(d)
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_markdown(drafts: Sequence[Draft], path: Path, title: str | None = None) -> None:
+    atomic_write_text(path, to_markdown(drafts, title))
+
+
+def write_docx(drafts: Sequence[Draft], path: Path, title: str | None = None) -> None:
+    from docx import Document as Docx
+
+    doc = Docx()
+    if title:
+        doc.add_heading(title, level=1)
+    for d in drafts:
+        doc.add_heading(d.title, level=2)
+        lines = d.text.strip().splitlines() if d.ok else _not_usable(d)
+        for line in lines:
+            line = line.strip()
+            if not line:
+                continue
+            if line.startswith("**") and "**" in line[2:]:
+                head, _, rest = line[2:].partition("**")
+                para = doc.add_paragraph()
+                para.add_run(head).bold = True
+                para.add_run(rest)
+            else:
+                doc.add_paragraph(line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        doc.save(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
