@@ -124,3 +124,30 @@ def test_the_real_model_through_the_pipeline_keeps_only_what_it_can_ground(llama
         assert value.span is not None
         lo, hi = doc.original_span(chunk.start, chunk.end)
         assert lo <= value.span.start and value.span.end <= hi  # inside the chunk it was sent
+
+
+def test_the_real_model_drafts_a_section_and_the_verifier_judges_it(llama):
+    """A 总体评价 drafted by the real model: whatever it writes, each number is either matched
+    to a figure of the data or listed as unverified with its sentence, and a draft with an
+    unverified number is rejected, not returned as good."""
+    from pipeline.draft import draft_section
+    from pipeline.draft.figures import draft_facts
+    from pipeline.stages import process
+
+    report = process("fixtures/raw/hengyang-2021.txt").report
+    facts = draft_facts(report)
+    with ModelClient(real_settings(llama, max_tokens=600, max_attempts=2)) as client:
+        d = draft_section(report, "summary", backend="llm", client=client, facts=facts)
+    assert d.status in ("verified", "rejected", "failed"), d.status
+    if d.status == "failed":
+        pytest.skip(f"the 270M model gave no valid answer: {d.notes}")
+    v = d.verification
+    assert d.text.strip()
+    assert v.verified + len(v.unverified) == v.total
+    assert (d.status == "verified") == (not v.unverified)
+    known = {id(f) for f in facts.figures()}
+    for n in v.numbers:
+        if n.verified:
+            assert id(n.figure) in known
+        else:
+            assert n.sentence and n.text in d.text

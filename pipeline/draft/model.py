@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from pipeline.draft import SECTIONS, Draft
 from pipeline.draft.figures import BudgetLine, DraftFacts, Figure
@@ -39,6 +39,25 @@ STYLE_CHARS = 400
 
 class DraftText(BaseModel):
     text: str = Field(description="the section's text, plain prose, no heading")
+
+
+MAX_CHARS = {"summary": 400, "budget": 1500, "problems": 4000, "indicators": 12000}
+"""Longest text accepted per section: servers that turn the schema into a grammar stop a
+rambling model there instead of at max_tokens, where its JSON would be cut."""
+
+
+def _answer_model(kind: str) -> type[DraftText]:
+    return create_model(
+        "DraftText",
+        __base__=DraftText,
+        text=(
+            str,
+            Field(
+                description="the section's text, plain prose, no heading",
+                max_length=MAX_CHARS[kind],
+            ),
+        ),
+    )
 
 
 def _fig(f: Figure | None) -> str | None:
@@ -158,11 +177,12 @@ def draft_with_model(report: Report, kind: str, facts: DraftFacts, client: Model
         {"role": "user", "content": request},
     ]
     figures = facts.figures()
+    response_model = _answer_model(kind)
     notes: list[str] = []
     draft: Draft | None = None
     for attempt in range(1, RETRIES + 2):
         try:
-            answer, _ = client.complete(messages, DraftText)
+            answer, _ = client.complete(messages, response_model)
         except ModelCallError as exc:
             notes.append(f"attempt {attempt}: {exc}")
             return Draft(kind, SECTIONS[kind], "", "llm", Verification(), "failed", attempt, notes)
