@@ -13,7 +13,6 @@ accepts anything verifies nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -512,13 +511,3 @@ def draft_facts(report: Report) -> DraftFacts:
         extra=extra,
     )
 
-
-def unique(figures: Iterable[Figure]) -> list[Figure]:
-    seen: set[tuple[str, Decimal, str | None]] = set()
-    out = []
-    for f in figures:
-        k = (f.key, f.value, f.unit)
-        if k not in seen:
-            seen.add(k)
-            out.append(f)
-    return out
