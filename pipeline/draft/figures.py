@@ -23,6 +23,7 @@ from pipeline.draft.numbers import numbers
 from pipeline.schema import (
     FundsCategory,
     FundsMeasure,
+    Grounded,
     Indicator,
     Quantity,
     Report,
@@ -165,6 +166,7 @@ class BudgetLine:
     figures: dict[str, Figure]  # stage → figure
     rate: Figure | None = None
     share: Figure | None = None
+    computed_rate: Figure | None = None  # when the stated rate disagrees with the amounts
 
 
 @dataclass
@@ -189,7 +191,7 @@ class DraftFacts:
             if line is None:
                 continue
             out += list(line.figures.values())
-            out += [f for f in (line.rate, line.share) if f is not None]
+            out += [f for f in (line.rate, line.share, line.computed_rate) if f is not None]
         for card in self.cards:
             out += [f for f in (card.total, card.max_score) if f is not None]
             out += list(card.counts.values())
@@ -240,17 +242,21 @@ def _budget_lines(report: Report) -> tuple[BudgetLine | None, list[BudgetLine], 
         out = BudgetLine(category, label, figs)
         budget = figs.get("budget") or figs.get("initial")
         executed = figs.get("executed")
-        if category in rates:
-            out.rate = rates[category]
-        elif budget and executed and budget.value:
-            out.rate = derived(
-                f"rate.{category.value}",
+        computed = None
+        if budget and executed and budget.value:
+            computed = derived(
+                f"rate.{category.value}.computed",
                 f"{label}执行率",
                 executed.value / budget.value * HUNDRED,
                 "%",
                 2,
                 f"rate: {executed.label} ÷ {budget.label} × 100",
             )
+        out.rate = rates.get(category, computed)
+        if out.rate is not computed and computed is not None:
+            # a stated rate the amounts do not give (beyond its rounding) is worth saying
+            if rounded(computed.value, out.rate.decimals) != out.rate.value:
+                out.computed_rate = computed
         return out
 
     total = line(C.total, "全年预算")
@@ -333,6 +339,14 @@ def _status(ind: Indicator) -> tuple[str, Figure | None]:
     return ("exceeded" if gap_value and comparator in (">=", ">") else "met"), gap
 
 
+def _cell(g: Grounded | None) -> str | None:
+    """A cell's text for a sentence: whitespace out, closing punctuation off (the draft
+    supplies its own)."""
+    if g is None:
+        return None
+    return clean_text(g.raw).rstrip("。；;，,、") or None
+
+
 def _card(card: Scorecard) -> CardView:
     name = card_name(card)
     view = CardView(
@@ -354,11 +368,11 @@ def _card(card: Scorecard) -> CardView:
             level1=ind.level1.text if ind.level1 else None,
             level2=ind.level2.text if ind.level2 else None,
             name=ind.name.text,
-            target=clean_text(ind.target.raw) if ind.target else None,
-            actual=clean_text(ind.actual.raw) if ind.actual else None,
+            target=_cell(ind.target),
+            actual=_cell(ind.actual),
             status=status,
             gap=gap,
-            note=ind.deviation_note.text if ind.deviation_note else None,
+            note=_cell(ind.deviation_note),
         )
         for q, attr, word in (
             (ind.target, "target_figure", "目标"),
@@ -510,4 +524,3 @@ def draft_facts(report: Report) -> DraftFacts:
         counts=counts,
         extra=extra,
     )
-

@@ -38,6 +38,11 @@ def _amount(line: BudgetLine):
     return f.get("executed") or f.get("budget") or f.get("any") or f.get("initial")
 
 
+def _stated(lines: list[BudgetLine]) -> list[BudgetLine]:
+    """Lines with a non-zero amount: 纳入专户管理的非税收入 0 says nothing worth a clause."""
+    return [x for x in lines if (a := _amount(x)) is not None and a.value != 0]
+
+
 def _groups(card: CardView) -> list[tuple[str | None, list[IndicatorView]]]:
     return [(k, list(rows)) for k, rows in groupby(card.indicators, key=lambda i: i.level1)]
 
@@ -47,7 +52,7 @@ def _ordinal(k: int) -> str:
 
 
 def _problems(f: DraftFacts) -> dict[str, Any]:
-    rate = f.total.rate if f.total else None
+    rate = (f.total.computed_rate or f.total.rate) if f.total else None
     rows = [i for c in f.cards for i in c.indicators]
     return {
         "low_rate": rate if rate is not None and rate.value < POLICY_RATE.value else None,
@@ -72,8 +77,8 @@ def context(f: DraftFacts) -> dict[str, Any]:
         "who": f.unit_name or "本部门",
         "year_phrase": f"{f.year.text}年度，" if f.year else "",
         "policy": POLICY_RATE,
-        "income": [line for line in f.income if _amount(line) is not None],
-        "expenditure": [line for line in f.expenditure if _amount(line) is not None],
+        "income": _stated(f.income),
+        "expenditure": _stated(f.expenditure),
         "cards": f.cards,
         "main_card": department[0] if department else None,
         "counts": f.counts,
