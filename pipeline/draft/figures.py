@@ -28,6 +28,7 @@ from pipeline.schema import (
     Quantity,
     Report,
     Scorecard,
+    ScorecardKind,
     Severity,
     Span,
     clean_text,
@@ -124,7 +125,7 @@ def written(key: str, text: str | None, where: str, span: Span | None = None) ->
 def derived(
     key: str, label: str, value: Decimal, unit: str | None, decimals: int, how: str
 ) -> Figure:
-    return Figure(key, label, rounded(value, decimals), unit, decimals, how)
+    return Figure(key, label, value, unit, decimals, how)  # exact; shown rounded
 
 
 @dataclass
@@ -154,6 +155,7 @@ class CardView:
     total: Figure | None
     max_score: Figure | None
     grade: str | None
+    is_project: bool = False
     indicators: list[IndicatorView] = field(default_factory=list)
     counts: dict[str, Figure] = field(default_factory=dict)
     written: list[Figure] = field(default_factory=list)  # numbers inside its texts
@@ -220,7 +222,10 @@ class DraftFacts:
 def _budget_lines(report: Report) -> tuple[BudgetLine | None, list[BudgetLine], list[BudgetLine]]:
     """Per category, the first statement of each stage: tables before prose, in order."""
     found: dict[tuple[FundsCategory, str], Figure] = {}
-    ordered = sorted(statements(report), key=lambda s: s.prose)
+    department = report.model_copy(
+        update={"scorecards": [c for c in report.scorecards if not is_project(c)]}
+    )
+    ordered = sorted(statements(department), key=lambda s: s.prose)
     for s in ordered:
         if s.quantity.value is None or s.scope is not None:
             continue
@@ -262,11 +267,10 @@ def _budget_lines(report: Report) -> tuple[BudgetLine | None, list[BudgetLine], 
     total = line(C.total, "全年预算")
     income = [x for c, lbl in INCOME if (x := line(c, lbl))]
     expenditure = [x for c, lbl in EXPENDITURE if (x := line(c, lbl))]
-    for group in (
-        income,
-        [e for e in expenditure if e.category in (C.basic_expenditure, C.project_expenditure)],
-    ):
-        _shares(group, total)
+    # income is a share of the year's funds (budget), spending of what was spent
+    _shares(income, total, ("any", "budget", "initial"))
+    parts = [e for e in expenditure if e.category in (C.basic_expenditure, C.project_expenditure)]
+    _shares(parts, total, ("executed",))
     return total, income, expenditure
 
 
@@ -275,17 +279,18 @@ def _amount(line: BudgetLine) -> Figure | None:
     return f.get("executed") or f.get("budget") or f.get("any") or f.get("initial")
 
 
-def _shares(lines: list[BudgetLine], total: BudgetLine | None) -> None:
-    """Each part's share of the total of the same stage (declared: part ÷ total × 100)."""
+def _shares(lines: list[BudgetLine], total: BudgetLine | None, stages: tuple[str, ...]) -> None:
+    """Each part's share of the total (declared: part ÷ total × 100), both of the first of
+    ``stages`` the total states; a share over 100% is no share and is not given."""
     if total is None:
         return
+    stage = next((s for s in stages if s in total.figures), None)
+    if stage is None or not total.figures[stage].value:
+        return
+    whole = total.figures[stage]
     for line in lines:
-        part = _amount(line)
-        if part is None:
-            continue
-        stage = next(s for s, fig in line.figures.items() if fig is part)
-        whole = total.figures.get(stage) or total.figures.get("any")
-        if whole is None or not whole.value:
+        part = next((line.figures[s] for s in (stage, *stages) if s in line.figures), None)
+        if part is None or part.value > whole.value:
             continue
         line.share = derived(
             f"share.{line.category.value}",
@@ -299,7 +304,9 @@ def _shares(lines: list[BudgetLine], total: BudgetLine | None) -> None:
 
 def _stated_rates(report: Report) -> dict[FundsCategory, Figure]:
     out: dict[FundsCategory, Figure] = {}
-    lines = [f for c in report.scorecards for f in c.funds] + list(report.funds)
+    lines = [f for c in report.scorecards if not is_project(c) for f in c.funds] + list(
+        report.funds
+    )
     for f in lines:
         if f.measure == FundsMeasure.execution_rate and f.amount.value is not None:
             out.setdefault(
@@ -339,6 +346,14 @@ def _status(ind: Indicator) -> tuple[str, Figure | None]:
     return ("exceeded" if gap_value and comparator in (">=", ">") else "met"), gap
 
 
+def is_project(card: Scorecard) -> bool:
+    """A project's scorecard: its kind says so, or its title or project name does (a
+    项目支出绩效自评表 in a department report) — its funds are not the department's."""
+    if card.kind == ScorecardKind.project or card.project_name is not None:
+        return True
+    return card.title is not None and "项目" in card.title.text
+
+
 def _cell(g: Grounded | None) -> str | None:
     """A cell's text for a sentence: whitespace out, closing punctuation off (the draft
     supplies its own)."""
@@ -352,6 +367,7 @@ def _card(card: Scorecard) -> CardView:
     view = CardView(
         name=name,
         project=card.project_name.text if card.project_name else None,
+        is_project=is_project(card),
         total=stated(f"total.{name}", f"{name}总分", card.total_score, name, "分")
         if card.total_score and card.total_score.value is not None
         else None,

@@ -38,6 +38,13 @@ def _amount(line: BudgetLine):
     return f.get("executed") or f.get("budget") or f.get("any") or f.get("initial")
 
 
+def _stage_word(line: BudgetLine, figure) -> str:
+    """How a line's amount is to be read when it is not what was spent: 预算数 20.8 is not
+    spending."""
+    stage = next((s for s, f in line.figures.items() if f is figure), "any")
+    return {"budget": "预算数", "initial": "年初预算数", "prior": "上年数"}.get(stage, "")
+
+
 def _stated(lines: list[BudgetLine]) -> list[BudgetLine]:
     """Lines with a non-zero amount: 纳入专户管理的非税收入 0 says nothing worth a clause."""
     return [x for x in lines if (a := _amount(x)) is not None and a.value != 0]
@@ -71,7 +78,7 @@ def _problems(f: DraftFacts) -> dict[str, Any]:
 
 
 def context(f: DraftFacts) -> dict[str, Any]:
-    department = [c for c in f.cards if c.total is not None]
+    department = [c for c in f.cards if c.total is not None and not c.is_project]
     return {
         "f": f,
         "who": f.unit_name or "本部门",
@@ -84,6 +91,7 @@ def context(f: DraftFacts) -> dict[str, Any]:
         "counts": f.counts,
         "problems": _problems(f),
         "amount": _amount,
+        "stage_word": _stage_word,
         "groups": _groups,
         "ordinal": _ordinal,
     }

@@ -20,6 +20,9 @@ from decimal import Decimal
 from pipeline.draft.figures import Figure, rounded
 from pipeline.draft.numbers import COUNT, MONEY, PERCENT, SCORE, YEAR, numbers
 
+COARSEST = Decimal("0.01")
+"""Largest relative difference a rounding may make (961.4 for 961.44; not 1亿元 for 9712.53万元)."""
+
 _SENTENCE = re.compile(r"[^。；！？\n]*[。；！？\n]?")
 
 
@@ -75,7 +78,7 @@ def _compatible(unit: str | None, fig: Figure) -> Decimal | None:
     if unit in PERCENT:
         return Decimal(1) if fu in PERCENT else None
     if unit in SCORE:
-        return Decimal(1) if fu in SCORE or fu is None else None
+        return Decimal(1) if fu in SCORE else None
     if unit in YEAR:
         return Decimal(1) if fu in YEAR else None
     if unit in COUNT:
@@ -83,12 +86,22 @@ def _compatible(unit: str | None, fig: Figure) -> Decimal | None:
     return None
 
 
+def _shift(factor: Decimal) -> int:
+    """Decimal places a unit conversion moves (万元 → 亿元: 4)."""
+    return -factor.adjusted() if factor != 0 else 0
+
+
 def _equal(value: Decimal, decimals: int, unit: str | None, fig: Figure) -> bool:
     factor = _compatible(unit, fig)
     if factor is None:
         return False
     target = fig.value / factor  # the figure in the draft's unit
-    return rounded(target, decimals) == value
+    if rounded(target, decimals) != value:
+        return False
+    if decimals >= fig.decimals - _shift(factor):
+        return True
+    # rounding coarser than the source may not blur the figure: 0亿元 is not 4000万元
+    return abs(value - target) <= abs(target) * COARSEST
 
 
 def _sentence_at(text: str, pos: int) -> str:
