@@ -72,7 +72,9 @@ def _problems(f: DraftFacts) -> dict[str, Any]:
             and e.figures.get("executed")
         ],
         "missed": [i for i in rows if i.status == "missed"],
-        "deducted": [i for i in rows if i.deduction is not None],
+        "deducted": sorted(
+            (i for i in rows if i.deduction is not None), key=lambda i: -i.deduction.value
+        ),
         "findings": f.findings,
     }
 

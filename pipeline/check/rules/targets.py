@@ -14,8 +14,11 @@ def comparator_of(ind: Indicator) -> str:
     """The target's comparator; a bare number is a floor, except under 成本 (a cap)."""
     if ind.target is not None and ind.target.comparator:
         return ind.target.comparator
-    level2 = ind.level2.raw if ind.level2 is not None else ""
-    return "<=" if "成本" in level2 or "成本" in ind.name.raw else ">="
+    level2 = ind.level2.text if ind.level2 is not None else ""
+    # a cost indicator is a cap; a level-2 cell listing several kinds (数量、质量、时效、成本指标)
+    # says nothing about this row
+    cost = level2.startswith("成本") or "成本" in ind.name.raw
+    return "<=" if cost else ">="
 
 
 def missed(target: Decimal, actual: Decimal, comparator: str) -> bool | None:
