@@ -208,7 +208,8 @@ def _write_drafts(drafts, report, stem: Path) -> None:
 
 def _draft_title(report) -> str:
     unit = report.meta.unit_name.text if report.meta.unit_name else ""
-    year = report.meta.fiscal_year.raw if report.meta.fiscal_year else ""
+    fy = report.meta.fiscal_year
+    year = f"{fy.value:f}" if fy is not None and fy.value is not None else ""
     return f"{unit}{year}{'年度' if year else ''}绩效自评报告（草稿）"
 
 

@@ -277,3 +277,27 @@ def test_a_derived_rate_is_rounded_once() -> None:
     )
     assert verify("执行率24.6%。", [rate]).ok  # 24.649 → 24.6
     assert not verify("执行率24.7%。", [rate]).ok
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "新增就业37万人。",  # 37 is 37家 in the data: a bare 万 is not 家
+        "资金缺口约4千万元。",  # 4千 is not the 4亿元 target
+        "约961万。",  # a bare 万: only a figure written so could match
+        "执行率为百分之九十六。",  # Chinese numerals cannot be checked
+        "支出九百六十一万元。",
+        "三个指标未完成。",
+        "全年执行数-961.44万元。",  # the sign is part of the number
+        "自评得分：85.\n",  # a number before a full stop is not list numbering
+        "预算执行率96.0000000000000000000000000000%。",  # more decimals than Decimal holds
+    ],
+)
+def test_what_the_review_found_slipping_through_is_unverified(hengyang, text):
+    v = verify(text, draft_facts(hengyang).figures())
+    assert v.total >= 1 and v.verified == 0, [(n.text, n.verified) for n in v.numbers]
+
+
+def test_ordinals_and_next_year_are_not_quantities(hengyang):
+    v = verify("一是加强管理；二是在下一年度细化指标。第一，", draft_facts(hengyang).figures())
+    assert v.total == 0

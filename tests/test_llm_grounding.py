@@ -324,7 +324,8 @@ def test_lone_numbers_need_enough_digits_and_a_single_place():
     ]
     piece = ground(doc, layout, Request("narrative", chunk), NarrativeAnswer(facts=facts))
     (kept,) = piece.facts
-    assert kept.label == NO_LABEL
+    # the model's label is not in the text: the fact is labelled by the words before it
+    assert kept.label != NO_LABEL and kept.label in LONE_TEXT
     assert _span(kept.quantity) == _at(doc, (11, 18), "1613.46")
     assert kept.quantity.value == Decimal("1613.46") and kept.quantity.unit == "万元"
     assert sorted(u.raw for u in piece.ungrounded) == ["15", "7777", "8"]
@@ -505,3 +506,54 @@ def test_seed_equal_numbers_without_columns_go_in_order(lingling):
     second = g.locate_number("b", "1585.32", anchors, group="funds")
     assert (_span(first), _span(second)) == (at["adjusted"], at["executed"])
     assert g.locate_number("c", "1585.32", anchors, group="funds") is None
+
+
+# ----------------------------------------------------------------------------- review fixes
+
+
+def test_the_source_unit_wins_over_the_models():
+    # 本年收入总计 0..5, 999.38 6..12, then 元
+    text = "本年收入总计999.38元，其中财政拨款900.00元。\n"
+    doc, layout, chunk = _single(text, "narrative")
+    answer = NarrativeAnswer(facts=[FactItem(label="本年收入总计", raw="999.38", unit="万元")])
+    piece = ground(doc, layout, Request("narrative", chunk), answer)
+    (fact,) = piece.facts
+    assert _span(fact.quantity) == _at(doc, (6, 12), "999.38")
+    assert fact.quantity.unit == "元"
+    (conflict,) = piece.conflicts
+    assert conflict.kept == "999.38 元" and conflict.other == "999.38 万元"
+
+
+def test_a_figure_without_its_label_is_labelled_by_the_source():
+    text = "本年收入总计999.38万元。\n"
+    doc, layout, chunk = _single(text, "narrative")
+    invented = FactItem(label="“三公”经费支出", raw="999.38", unit="万元")
+    piece = ground(doc, layout, Request("narrative", chunk), NarrativeAnswer(facts=[invented]))
+    (fact,) = piece.facts
+    assert fact.label == "本年收入总计"
+
+
+def test_a_scorecard_with_nothing_grounded_is_dropped_and_listed():
+    from pipeline.llm.answers import IndicatorItem, ScorecardItem, TablesAnswer
+
+    doc, layout, chunk = _single(LONE_TEXT, "narrative")
+    card = ScorecardItem(
+        title="虚构项目绩效自评表",
+        indicators=[IndicatorItem(name="虚构指标", weight="10", score="9")],
+    )
+    piece = ground(doc, layout, Request("tables", chunk), TablesAnswer(scorecards=[card]))
+    assert piece.scorecards == []
+    assert any(
+        u.path == "scorecards[0]" and u.reason == "no value of it grounded"
+        for u in piece.ungrounded
+    )
+
+
+def test_the_fiscal_year_is_read_where_a_year_is_written():
+    from pipeline.llm.answers import MetaAnswer
+
+    # 2021 first stands as a count (2021家, 4..8), then as a year at 15..19
+    text = "全县企业2021家。\n本报告为2021年度部门整体支出绩效自评报告。\n"
+    doc, layout, chunk = _single(text, "narrative")
+    piece = ground(doc, layout, Request("meta", chunk), MetaAnswer(fiscal_year="2021"))
+    assert _span(piece.meta.fiscal_year) == _at(doc, (15, 19), "2021")

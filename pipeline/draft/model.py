@@ -35,6 +35,8 @@ STYLE_KINDS = {
     "summary": (SectionKind.conclusion,),
 }
 STYLE_CHARS = 400
+MIN_CHARS = 10
+"""A section shorter than this is no section: an empty answer is not a verified draft."""
 
 
 class DraftText(BaseModel):
@@ -188,11 +190,20 @@ def draft_with_model(report: Report, kind: str, facts: DraftFacts, client: Model
             return Draft(kind, SECTIONS[kind], "", "llm", Verification(), "failed", attempt, notes)
         text = answer.text.strip() + "\n"
         v = verify(text, figures)
+        empty = len(text.strip()) < MIN_CHARS
+        good = v.ok and not empty
         draft = Draft(
-            kind, SECTIONS[kind], text, "llm", v, "verified" if v.ok else "rejected", attempt, notes
+            kind, SECTIONS[kind], text, "llm", v, "verified" if good else "rejected", attempt, notes
         )
-        if v.ok:
+        if good:
             return draft
+        if empty:
+            notes.append(f"attempt {attempt}: the draft is empty or nearly so")
+            messages += [
+                {"role": "assistant", "content": answer.text},
+                {"role": "user", "content": "这一章节不能为空，请根据给定数据写出正文。"},
+            ]
+            continue
         notes.append(
             f"attempt {attempt}: {len(v.unverified)} unverified number(s): "
             + ", ".join(n.text for n in v.unverified)

@@ -5,7 +5,9 @@ with its unit and must equal one of the ``Figure``s of ``pipeline.draft.figures`
 the Report or derived by a declared computation — at the precision the draft shows it
 (``961.4`` stands for 961.44 rounded half up; ``96.00%`` for 96%).  Units must agree:
 an amount in 元 is compared after conversion to 万元, a percentage only with percentages,
-a score only with scores, a count only with counts or quantities counted in the same unit.
+a score only with scores, a count only with counts or quantities counted in the same unit,
+and a number written bare (or with a bare 万 / 亿) only with a figure written the same way.
+A quantity written in Chinese numerals (九十六万元) cannot be checked and is unverified.
 
 Numbers that are not statements are not checked: list and heading numbering (``1、``,
 ``（2）``, ``3.`` at the start of a line), and the numbers inside a Markdown heading marker.
@@ -15,10 +17,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from pipeline.draft.figures import Figure, rounded
-from pipeline.draft.numbers import COUNT, MONEY, PERCENT, SCORE, YEAR, numbers
+from pipeline.draft.numbers import (
+    COUNT,
+    MONEY,
+    PERCENT,
+    SCALE,
+    SCORE,
+    YEAR,
+    chinese_numbers,
+    numbers,
+)
 
 COARSEST = Decimal("0.01")
 """Largest relative difference a rounding may make (961.4 for 961.44; not 1亿元 for 9712.53万元)."""
@@ -29,7 +40,7 @@ _SENTENCE = re.compile(r"[^。；！？\n]*[。；！？\n]?")
 @dataclass(frozen=True)
 class CheckedNumber:
     text: str
-    value: Decimal
+    value: Decimal | None  # None: written in Chinese numerals
     unit: str | None
     start: int
     end: int
@@ -71,8 +82,8 @@ def _compatible(unit: str | None, fig: Figure) -> Decimal | None:
     """The factor that brings a draft number in ``unit`` to the figure's unit, or None when
     the two cannot be the same quantity."""
     fu = fig.unit
-    if unit is None:
-        return Decimal(1)
+    if unit is None or unit in SCALE:  # a bare number, or 37万: only the same as written
+        return Decimal(1) if fu == unit else None
     if unit in MONEY:
         return MONEY[unit] / MONEY[fu] if fu in MONEY else None
     if unit in PERCENT:
@@ -96,7 +107,10 @@ def _equal(value: Decimal, decimals: int, unit: str | None, fig: Figure) -> bool
     if factor is None:
         return False
     target = fig.value / factor  # the figure in the draft's unit
-    if rounded(target, decimals) != value:
+    try:
+        if rounded(target, decimals) != value:
+            return False
+    except InvalidOperation:  # more decimals than any figure has: not one of them
         return False
     if decimals >= fig.decimals - _shift(factor):
         return True
@@ -112,8 +126,13 @@ def _sentence_at(text: str, pos: int) -> str:
 
 
 def verify(text: str, figures: list[Figure]) -> Verification:
-    """Check every number of ``text`` against ``figures``."""
+    """Check every number of ``text`` against ``figures``; quantities in Chinese numerals are
+    listed as unverified (no figure is written that way)."""
     out = Verification()
+    for token, start, end in chinese_numbers(text):
+        out.numbers.append(
+            CheckedNumber(token, None, None, start, end, _sentence_at(text, start), None)
+        )
     for n in numbers(text):
         match = next((f for f in figures if _equal(n.value, n.decimals, n.unit, f)), None)
         out.numbers.append(

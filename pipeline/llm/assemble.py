@@ -29,6 +29,7 @@ from pipeline.llm.answers import (
 from pipeline.llm.chunking import Chunk
 from pipeline.llm.grounding import ChunkLocator, Found, squeeze
 from pipeline.schema import (
+    Conflict,
     Fact,
     FundsLine,
     FuzzyMatch,
@@ -59,6 +60,8 @@ PERSONNEL_WORDS = {
     "headcount": ("实有人数", "在职人数", "实有", "在职"),
     "control_rate": ("控制率",),
 }
+_AMOUNT_UNITS = ("万元", "元", "亿元", "%")
+
 ALONE_DIGITS = 3
 """Digits a number needs to be grounded by itself, its label not found (``999.38`` is
 specific enough to stand alone in a chunk, ``3`` or ``95`` is not)."""
@@ -86,6 +89,7 @@ class Piece:
     meta: Meta = field(default_factory=Meta)
     ungrounded: list[UngroundedValue] = field(default_factory=list)
     fuzzy: list[FuzzyMatch] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
 
 class Grounder:
@@ -243,13 +247,30 @@ class Grounder:
             return None
         return Quantity(raw=found.raw, span=found.span, value=value, unit=unit)
 
+    def money(self, path: str, found: Found, unit: str | None) -> Quantity | None:
+        """An amount whose unit the source says (after it, or in its table's header) when it
+        says one: the model's unit only where the source is silent, and a disagreement is a
+        conflict noted in provenance, the source's unit kept."""
+        stated = self.loc.unit_after(found)
+        if stated is not None and unit is not None and stated != unit:
+            self.piece.conflicts.append(
+                Conflict(
+                    path=path,
+                    kept=f"{found.raw} {stated}",
+                    other=f"{found.raw} {unit}",
+                    span=found.span,
+                    reason="the model's unit differs from the source's; kept the source's",
+                )
+            )
+        return self.amount(found, stated or unit)
+
     def number(
         self, path: str, raw: str | None, anchor: Found | None, *, unit: str | None = None, **kw
     ) -> Quantity | None:
         found = self.locate_number(path, raw, anchor, **kw)
         if found is None:
             return None
-        q = self.amount(found, unit)
+        q = self.money(path, found, unit) if unit in _AMOUNT_UNITS else self.amount(found, unit)
         if q is None:
             self.drop(path, raw or "", "found, but not a single number", kw.get("anchor_text"))
         return q
@@ -259,6 +280,17 @@ class Grounder:
         whole = self.loc.whole_cell(found)
         parsed = parse_quantity(self.doc.normalized[whole.ns : whole.ne])
         return Quantity(raw=whole.raw, span=whole.span, **parsed)
+
+    def words_before(self, q: Quantity, limit: int = 16) -> str | None:
+        """The words before a figure in its sentence (a label read from the source)."""
+        if q.span is None:
+            return None
+        ns, _ = self.doc.offsets.to_normalized(q.span.start, q.span.end)
+        text = self.doc.normalized
+        start = max(0, ns - limit)
+        clause = re.split(r"[。；，,：:\n]", text[start:ns])[-1]
+        words = squeeze(clause)
+        return words or None
 
     def label_anchor(self, words: tuple[str, ...]) -> list[Found]:
         """Every place of the first of ``words`` the chunk holds."""
@@ -279,7 +311,13 @@ def ground_tables(g: Grounder, answer: TablesAnswer) -> None:
             squeeze(item.group or ""),
             squeeze(item.project_name or ""),
         )
-        g.piece.scorecards.append((key, _scorecard(g, item, f"scorecards[{k}]")))
+        card = _scorecard(g, item, f"scorecards[{k}]")
+        if not _has_values(card):  # a table the model saw that is not in the chunk
+            g.drop(
+                f"scorecards[{k}]", item.title or item.project_name or "", "no value of it grounded"
+            )
+            continue
+        g.piece.scorecards.append((key, card))
     g.piece.funds += [
         line
         for k, f in enumerate(answer.funds)
@@ -288,6 +326,19 @@ def ground_tables(g: Grounder, answer: TablesAnswer) -> None:
     _facts(g, answer.facts)
     _sections(g, answer.sections)
     _personnel(g, answer.personnel)
+
+
+def _has_values(card: Scorecard) -> bool:
+    """Whether anything but the card's labels was grounded (its title alone is not a card)."""
+    return bool(
+        card.funds
+        or card.goals
+        or card.level_headers
+        or card.indicators
+        or card.total_score
+        or card.max_score
+        or card.grade
+    )
 
 
 def ground_narrative(g: Grounder, answer: NarrativeAnswer) -> None:
@@ -310,6 +361,8 @@ def ground_meta(g: Grounder, answer: MetaAnswer) -> None:
     meta.report_kind = answer.report_kind
     if answer.fiscal_year:
         years = g.loc.find_all(answer.fiscal_year, number=True)
+        text = g.doc.normalized
+        years.sort(key=lambda f: not text.startswith("年", f.ne))  # 2021年 before a bare 2021
         if years:
             q = g.amount(years[0], None)
             if q is not None and q.value is not None and 1990 <= q.value <= 2100:
@@ -466,17 +519,21 @@ def _grade(g: Grounder, raw: str | None, path: str) -> Text | None:
 def _facts(g: Grounder, facts: list[FactItem]) -> None:
     for k, f in enumerate(facts):
         path = f"facts[{k}]"
+        anchors = g.anchors(f.label)
         q = g.number(
             f"{path}.quantity",
             f.raw,
-            g.anchors(f.label),
+            anchors,
             unit=f.unit,
             group="fact",
             anchor_text=f.label,
             alone=True,
         )
-        if q is not None:
-            g.piece.facts.append(Fact(label=f.label, quantity=q))
+        if q is None:
+            continue
+        # a label the text does not hold is the model's: the words before the figure are not
+        label = f.label if anchors else g.words_before(q) or f.label
+        g.piece.facts.append(Fact(label=label, quantity=q))
 
 
 def _personnel(g: Grounder, item: PersonnelItem) -> None:

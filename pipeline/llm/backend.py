@@ -85,8 +85,8 @@ class ModelExtractor:
     ):
         self.settings = settings
         self.options = options or ModelOptions()
+        self.prompts = load_prompts()  # before the client: a missing prompt leaks nothing
         self.client = client or ModelClient(settings)
-        self.prompts = load_prompts()
         folder = self.options.cache_dir or default_cache_dir()
         self.cache = AnswerCache(Path(folder)) if self.options.use_cache else None
 
@@ -180,7 +180,6 @@ class ModelExtractor:
                 for half in halves:
                     sub = self.ask(doc, layout, Request(req.task, half), depth + 1)
                     _add(out, sub)
-                out.chunk_tokens = req.chunk.tokens + sum(h.tokens for h in halves)
                 return out
             s, e = doc.offsets.to_original(req.chunk.start, req.chunk.end)
             out.failed.append(
@@ -247,7 +246,7 @@ class ModelExtractor:
             ),
             ungrounded=[u for p in pieces for u in p.ungrounded],
             fuzzy=[f for p in pieces for f in p.fuzzy],
-            conflicts=conflicts,
+            conflicts=[c for p in pieces for c in p.conflicts] + conflicts,
             failed=sorted(total.failed, key=lambda f: f.span.start),
         )
         return report

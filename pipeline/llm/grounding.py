@@ -41,6 +41,8 @@ SENTENCE_WINDOW = 160
 _SENTENCE_END = re.compile(r"[。；;！？!?\n]")
 _NUMERIC_EDGE = "0123456789."
 _ENUMERATION = "、"
+_UNIT_AFTER = re.compile(r"[ \t]*(万元|亿元|元|%)")
+_UNIT_STATED = re.compile(r"(?:单位[:：]?|[（(])\s*(万元|亿元|元)")
 _BARE_NUMBER = re.compile(r"[-+]?[\d.,]+%?")
 
 
@@ -100,6 +102,11 @@ class ChunkLocator:
             table = layout.tables[chunk.table_index]
             self._cells = sorted((c for row in table.rows for c in row), key=lambda c: c.start)
         self._cell_starts = [c.start for c in self._cells]
+        self._table_title = (
+            layout.tables[chunk.table_index].title
+            if chunk.table_index is not None and self._cells
+            else None
+        )
 
     # ------------------------------------------------------------------ primitives
 
@@ -167,7 +174,9 @@ class ChunkLocator:
         if cell is None:
             return 2
         here = squeeze(self.chunk.text[f.cs : f.ce])
-        return 0 if cell.clean == here else 1 if cell.clean.startswith(here) else 2
+        if cell.clean == here or cell.clean in (here + "分", here + "%"):  # 10分 is the cell 10
+            return 0
+        return 1 if cell.clean.startswith(here) else 2
 
     def prefer_whole_cells(self, found: list[Found]) -> list[Found]:
         return sorted(found, key=self.cell_rank)
@@ -193,6 +202,21 @@ class ChunkLocator:
             from_right = {len(head) - 1 - c for c in cols}
             return lambda cell: cell.row == row and width - 1 - cell.col in from_right
         return lambda cell: False
+
+    def unit_after(self, found: Found) -> str | None:
+        """The amount unit written right after ``found`` (万元, 元, 亿元, %), or else the one
+        its table's title or header states (（万元）, 单位：万元), or None."""
+        text = self.doc.normalized
+        m = _UNIT_AFTER.match(text, found.ne)
+        if m:
+            return m.group(1)
+        if self._cells:
+            header = "".join(c.clean for c in self._cells if c.row <= 1)
+            title = self._table_title or ""
+            m = _UNIT_STATED.search(title + header)
+            if m:
+                return m.group(1)
+        return None
 
     def whole_cell(self, found: Found) -> Found:
         """``found`` widened to the layout cell it lies in (targets are read as whole cells)."""

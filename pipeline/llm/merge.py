@@ -138,7 +138,15 @@ class Merger:
             if same is None:
                 into.indicators.append(row)
                 continue
-            for cell in ("level1", "level2", "target", "actual", "weight", "score"):
+            for cell in (
+                "level1",
+                "level2",
+                "target",
+                "actual",
+                "weight",
+                "score",
+                "deviation_note",
+            ):
                 self._field(same, cell, getattr(row, cell), f"indicators.{cell}")
 
     def finish(self) -> Report:
