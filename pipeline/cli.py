@@ -115,6 +115,8 @@ def chunks(
     )
 
 
+MIN_CHUNK_TOKENS = 200
+
 BACKEND_HELP = (
     "rules (offline), llm or hybrid (need a model: PIPELINE_LLM_MODEL and OPENAI_BASE_URL), "
     "or auto: hybrid when a model is configured, else rules"
@@ -124,6 +126,11 @@ BACKEND_HELP = (
 def _model_options(cache: Path | None, no_cache: bool, max_chunk_tokens: int):
     from pipeline.llm.backend import ModelOptions
 
+    if max_chunk_tokens < MIN_CHUNK_TOKENS:
+        raise PipelineError(
+            f"--max-chunk-tokens {max_chunk_tokens}: give at least {MIN_CHUNK_TOKENS} "
+            "(a chunk must hold a table row with its header)"
+        )
     return ModelOptions(cache_dir=cache, use_cache=not no_cache, max_chunk_tokens=max_chunk_tokens)
 
 
@@ -158,44 +165,75 @@ def run(
     if draft_backend not in ("template", "llm"):
         raise PipelineError(f"--draft-backend {draft_backend!r}: give template or llm")
     chosen, model = _open_backend(backend, cache, no_cache, max_chunk_tokens)
-    drafter = None
-    if draft:
-        drafter = _drafter(draft_backend, model)
+    drafter = _Drafter(draft_backend, model) if draft else None
     results: list[DocumentResult] = []
     try:
         _run_files(files, out, chosen, model, results, drafter)
     finally:
+        if drafter is not None:
+            drafter.close()
         if model is not None:
             model.close()
     _summary(results, out)
     if not any(r.ok for r in results):
         raise typer.Exit(1)
-    if any(not r.ok for r in results):
+    if any(not r.ok or _partial(r) for r in results):
         raise typer.Exit(2)
 
 
-def _drafter(backend: str, model):
-    """A function drafting every section of a Report, with the backend asked for (a model
-    backend without a configured model falls back to the templates, said once)."""
-    from pipeline.draft import draft_all
+def _partial(result: DocumentResult) -> bool:
+    """A document some of whose chunks a model failed to read: written, but not whole."""
+    prov = result.report.provenance if result.report is not None else None
+    return bool(prov and prov.failed)
 
-    client = None
-    if backend == "llm":
+
+class _Drafter:
+    """Drafts every section of a Report with the backend asked for; a model backend without
+    a configured model falls back to the templates (said once).  Closes the client it made."""
+
+    def __init__(self, backend: str, model) -> None:
+        self.backend, self.client, self._own = backend, None, False
+        if backend != "llm":
+            return
         if model is not None:
-            client = model.client
-        else:
-            from pipeline.llm.client import ModelClient
-            from pipeline.llm.settings import LLMSettings
+            self.client = model.client
+            return
+        from pipeline.llm.client import ModelClient
+        from pipeline.llm.settings import LLMSettings
 
-            settings = LLMSettings.from_env()
-            if settings.configured:
-                client = ModelClient(settings)
-            else:
-                err_console.print(
-                    "[yellow]note:[/] no model configured: drafting with the templates"
-                )
-                backend = "template"
-    return lambda report: draft_all(report, backend=backend, client=client)
+        settings = LLMSettings.from_env()
+        if settings.configured:
+            self.client, self._own = ModelClient(settings), True
+        else:
+            err_console.print("[yellow]note:[/] no model configured: drafting with the templates")
+            self.backend = "template"
+
+    def __call__(self, report):
+        from pipeline.draft import draft_all
+
+        return draft_all(report, backend=self.backend, client=self.client)
+
+    def close(self) -> None:
+        if self._own and self.client is not None:
+            self.client.close()
+
+
+def _checked(report):
+    """The Report with its findings recomputed, so a draft never claims data were checked
+    when they were not (the source is read when at hand, for the rules that need it)."""
+    from pipeline.check import check_report
+    from pipeline.check.sources import source_text
+
+    try:
+        text, note = source_text(report, None)
+    except PipelineError as e:
+        text, note = None, str(e)
+    if note:
+        err_console.print(f"[yellow]note:[/] {note}")
+    report.findings = [f for f in report.findings if f.family == "extraction"] + check_report(
+        report, text
+    )
+    return report
 
 
 def _write_drafts(drafts, report, stem: Path) -> None:
@@ -235,9 +273,14 @@ def _run_files(
                     path=str(f), error=f"{f}: unexpected error ({type(e).__name__}: {e})"
                 )
             if result.ok and drafter is not None and result.report is not None:
-                drafts = drafter(result.report)
-                _write_drafts(drafts, result.report, out / f.stem)
-                result.extra["drafts"] = [d.summary() for d in drafts]
+                try:
+                    drafts = drafter(result.report)
+                    _write_drafts(drafts, result.report, out / f.stem)
+                    result.extra["drafts"] = [d.summary() for d in drafts]
+                except Exception as e:  # drafting a document must not stop the batch either
+                    logging.getLogger(__name__).debug("drafting failed", exc_info=True)
+                    result.extra["drafts_error"] = f"{type(e).__name__}: {e}"
+                    err_console.print(f"[red]error:[/] {f}: drafting failed ({e})")
             if result.ok:
                 atomic_write_json(out / f"{f.stem}.json", result.to_json())
             results.append(result)
@@ -268,7 +311,7 @@ def draft_(
         raise PipelineError("give either --section KIND or --all")
     if backend not in ("template", "llm"):
         raise PipelineError(f"--backend {backend!r}: give template or llm")
-    report = load_report(report_json)
+    report = _checked(load_report(report_json))
     client = None
     if backend == "llm":
         from pipeline.llm.client import ModelClient
@@ -293,11 +336,13 @@ def draft_(
         sys.stdout.write(to_markdown(drafts, title))
     else:
         md = output if output.suffix == ".md" else output.with_suffix(".md")
-        write_markdown(drafts, md, title)
-        written = [md]
-        if all_:
-            write_docx(drafts, md.with_suffix(".docx"), title)
-            written.append(md.with_suffix(".docx"))
+        written = [md, md.with_suffix(".docx")] if all_ else [md]
+        try:
+            write_markdown(drafts, md, title)
+            if all_:
+                write_docx(drafts, md.with_suffix(".docx"), title)
+        except OSError as e:
+            raise PipelineError(f"{output}: cannot write the draft ({e.strerror or e})") from None
         err_console.print("written " + " and ".join(map(str, written)))
     for d in drafts:
         v = d.verification
@@ -500,7 +545,7 @@ def _summary(results: list[DocumentResult], out: Path) -> None:
             _finding_counts(rep.findings),
             f"{grounded_share(rep, r.document.original):.0%}",
             f"{r.seconds:.2f}",
-            "[green]ok[/]",
+            "[yellow]partial[/]" if _partial(r) else "[green]ok[/]",
         )
     console.print(table)
     for r in results:

@@ -116,3 +116,58 @@ def test_a_rejected_model_draft_exits_4_and_lists_the_numbers(run_out, monkeypat
     assert result.exit_code == 4
     assert "rejected" in result.output and "unverified 961.45万元" in result.output
     assert "未通过数字核验" in result.output  # the text is not presented as a draft
+
+
+def test_draft_to_an_unwritable_place_is_a_one_line_error(run_out):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "draft",
+            str(run_out / "hengyang-2021.json"),
+            "--all",
+            "-o",
+            "/proc/no-such-dir/x.md",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1 and "cannot write the draft" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_run_with_failed_chunks_is_partial_and_exits_2(tmp_path, monkeypatch):
+    from servers.scripted import server_error
+
+    with scripted_servers() as start:
+        server = start([server_error(500)] * 200)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("PIPELINE_LLM_MODEL", "scripted")
+        monkeypatch.setenv("PIPELINE_LLM_MAX_ATTEMPTS", "1")
+        result = CliRunner().invoke(
+            app,
+            [
+                "run",
+                f"{RAW}/qingcheng-2023.txt",
+                "-o",
+                str(tmp_path),
+                "--backend",
+                "llm",
+                "--no-cache",
+                "--draft",
+            ],
+        )
+    assert result.exit_code == 2, result.output
+    assert "partial" in result.output and "failed chunks" in result.output
+    md = (tmp_path / "qingcheng-2023.draft.md").read_text(encoding="utf-8")
+    assert "部分内容未能提取" in md and "前后一致" not in md
+
+
+def test_a_chunk_budget_too_small_is_refused():
+    result = CliRunner().invoke(app, ["run", RAW, "-o", "/tmp/x", "--max-chunk-tokens", "50"])
+    assert result.exit_code != 0
+    assert "--max-chunk-tokens 50" in str(result.exception or result.output)

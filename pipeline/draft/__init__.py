@@ -37,7 +37,7 @@ class Draft:
     text: str
     backend: str
     verification: Verification
-    status: str  # verified, unverified (template bug: reported, not hidden), rejected
+    status: str  # verified; unverified (a template bug: reported, not hidden); rejected; failed
     attempts: int = 1
     notes: list[str] = field(default_factory=list)
 

@@ -19,7 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pipeline.check.rules.scores import card_name
 from pipeline.check.rules.targets import comparator_of, missed
 from pipeline.check.statements import statements
-from pipeline.draft.numbers import numbers
+from pipeline.check.tables import is_total_label
+from pipeline.draft.numbers import MONEY, numbers
 from pipeline.schema import (
     FundsCategory,
     FundsMeasure,
@@ -53,13 +54,6 @@ EXPENDITURE = (
     (C.three_public, "“三公”经费"),
 )
 STAGES = ("budget", "initial", "executed", "prior", "any")
-STAGE_WORDS = {
-    "budget": "全年预算数",
-    "initial": "年初预算数",
-    "executed": "全年执行数",
-    "prior": "上年执行数",
-    "any": "",
-}
 
 
 def decimals_of(value: Decimal) -> int:
@@ -88,10 +82,6 @@ class Figure:
         """The number as a draft writes it: the decimals shown in the source."""
         return f"{rounded(self.value, self.decimals):f}"
 
-    @property
-    def stated(self) -> bool:
-        return self.how.startswith("stated")
-
 
 POLICY_RATE = Figure(
     "policy.execution_rate",
@@ -109,6 +99,11 @@ def stated(key: str, label: str, q: Quantity, where: str, unit: str | None = Non
     return Figure(
         key, label, q.value, unit or q.unit, decimals_of(q.value), f"stated: {where}", q.span
     )
+
+
+def in_wan(f: Figure) -> Decimal:
+    """An amount in 万元, whatever unit it is stated in (declared conversion: 元 ÷ 10000)."""
+    return f.value * MONEY.get(f.unit or "万元", Decimal(1))
 
 
 def written(key: str, text: str | None, where: str, span: Span | None = None) -> list[Figure]:
@@ -186,6 +181,7 @@ class DraftFacts:
     findings: list[tuple[str, str]]  # (severity, message_zh)
     counts: dict[str, Figure]
     extra: list[Figure] = field(default_factory=list)
+    partial: bool = False  # a model failed to read part of the document
 
     def figures(self) -> list[Figure]:
         out: list[Figure] = [f for f in (self.year, self.next_year) if f is not None]
@@ -252,7 +248,7 @@ def _budget_lines(report: Report) -> tuple[BudgetLine | None, list[BudgetLine], 
             computed = derived(
                 f"rate.{category.value}.computed",
                 f"{label}执行率",
-                executed.value / budget.value * HUNDRED,
+                in_wan(executed) / in_wan(budget) * HUNDRED,
                 "%",
                 2,
                 f"rate: {executed.label} ÷ {budget.label} × 100",
@@ -274,7 +270,8 @@ def _budget_lines(report: Report) -> tuple[BudgetLine | None, list[BudgetLine], 
     return total, income, expenditure
 
 
-def _amount(line: BudgetLine) -> Figure | None:
+def amount_of(line: BudgetLine) -> Figure | None:
+    """The line's amount for a sentence: spent if stated, else budgeted, else as stated."""
     f = line.figures
     return f.get("executed") or f.get("budget") or f.get("any") or f.get("initial")
 
@@ -290,12 +287,12 @@ def _shares(lines: list[BudgetLine], total: BudgetLine | None, stages: tuple[str
     whole = total.figures[stage]
     for line in lines:
         part = next((line.figures[s] for s in (stage, *stages) if s in line.figures), None)
-        if part is None or part.value > whole.value:
+        if part is None or in_wan(part) > in_wan(whole):
             continue
         line.share = derived(
             f"share.{line.category.value}",
             f"{line.label}占比",
-            part.value / whole.value * HUNDRED,
+            in_wan(part) / in_wan(whole) * HUNDRED,
             "%",
             2,
             f"share: {part.label} ÷ {whole.label} × 100",
@@ -304,9 +301,11 @@ def _shares(lines: list[BudgetLine], total: BudgetLine | None, stages: tuple[str
 
 def _stated_rates(report: Report) -> dict[FundsCategory, Figure]:
     out: dict[FundsCategory, Figure] = {}
-    lines = [f for c in report.scorecards if not is_project(c) for f in c.funds] + list(
-        report.funds
-    )
+    lines = [f for c in report.scorecards if not is_project(c) for f in c.funds] + [
+        f
+        for f in report.funds
+        if (f.entity is None or is_total_label(f.entity)) and "项目" not in (f.table or "")
+    ]
     for f in lines:
         if f.measure == FundsMeasure.execution_rate and f.amount.value is not None:
             out.setdefault(
@@ -333,11 +332,12 @@ def _status(ind: Indicator) -> tuple[str, Figure | None]:
         return "unknown", None
     gap_value = abs(a.value - t.value)
     decimals = max(decimals_of(t.value), decimals_of(a.value))
+    unit = a.unit or t.unit
     gap = derived(
         f"gap.{ind.name.text}",
         f"{ind.name.text}实际与目标之差",
         gap_value,
-        a.unit or t.unit,
+        "个百分点" if unit == "%" else unit,
         decimals,
         f"difference: |{a.raw} − {t.raw}|",
     )
@@ -539,4 +539,5 @@ def draft_facts(report: Report) -> DraftFacts:
         findings=[(f.severity.value, f.message_zh) for f in serious],
         counts=counts,
         extra=extra,
+        partial=bool(report.provenance and report.provenance.failed),
     )

@@ -4,13 +4,12 @@ was rejected and lists the numbers that failed, with their sentences."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.draft import Draft
-from pipeline.output import atomic_write_text
+from pipeline.output import atomic_write_bytes, atomic_write_text
 
 
 def _not_usable(d: Draft) -> list[str]:
@@ -59,13 +58,6 @@ def write_docx(drafts: Sequence[Draft], path: Path, title: str | None = None) ->
                 para.add_run(rest)
             else:
                 doc.add_paragraph(line)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        doc.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    atomic_write_bytes(path, buffer.getvalue())

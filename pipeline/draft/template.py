@@ -16,7 +16,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from pipeline.draft.figures import POLICY_RATE, BudgetLine, CardView, DraftFacts, IndicatorView
+from pipeline.draft.figures import (
+    POLICY_RATE,
+    BudgetLine,
+    CardView,
+    DraftFacts,
+    IndicatorView,
+    amount_of,
+)
 
 TEMPLATES = Path(__file__).with_name("templates")
 _ORDINALS = "一二三四五六七八九十"
@@ -33,11 +40,6 @@ def _env() -> Environment:
     return env
 
 
-def _amount(line: BudgetLine):
-    f = line.figures
-    return f.get("executed") or f.get("budget") or f.get("any") or f.get("initial")
-
-
 def _stage_word(line: BudgetLine, figure) -> str:
     """How a line's amount is to be read when it is not what was spent: 预算数 20.8 is not
     spending."""
@@ -47,7 +49,7 @@ def _stage_word(line: BudgetLine, figure) -> str:
 
 def _stated(lines: list[BudgetLine]) -> list[BudgetLine]:
     """Lines with a non-zero amount: 纳入专户管理的非税收入 0 says nothing worth a clause."""
-    return [x for x in lines if (a := _amount(x)) is not None and a.value != 0]
+    return [x for x in lines if (a := amount_of(x)) is not None and a.value != 0]
 
 
 def _groups(card: CardView) -> list[tuple[str | None, list[IndicatorView]]]:
@@ -92,7 +94,7 @@ def context(f: DraftFacts) -> dict[str, Any]:
         "main_card": department[0] if department else None,
         "counts": f.counts,
         "problems": _problems(f),
-        "amount": _amount,
+        "amount": amount_of,
         "stage_word": _stage_word,
         "groups": _groups,
         "ordinal": _ordinal,

@@ -161,9 +161,8 @@ class ChunkLocator:
     def cell_at(self, ns: int) -> Cell | None:
         """The layout cell holding normalized offset ``ns``, in this chunk's table."""
         k = bisect_right(self._cell_starts, ns) - 1
-        if k >= 0 and self._cells[k].start <= ns < max(self._cells[k].end, ns + 1):
-            cell = self._cells[k]
-            return cell if ns < cell.end else None
+        if k >= 0 and ns < self._cells[k].end:
+            return self._cells[k]
         return None
 
     def cell_rank(self, f: Found) -> int:

@@ -11,13 +11,15 @@ from pipeline.schema import Finding, Indicator, Quantity, Report, Severity
 
 
 def comparator_of(ind: Indicator) -> str:
-    """The target's comparator; a bare number is a floor, except under 成本 (a cap)."""
+    """The target's comparator; a bare number is a floor, except for a cost or a 控制率
+    (三公经费控制率 100%: a cap)."""
     if ind.target is not None and ind.target.comparator:
         return ind.target.comparator
     level2 = ind.level2.text if ind.level2 is not None else ""
     # a cost indicator is a cap; a level-2 cell listing several kinds (数量、质量、时效、成本指标)
     # says nothing about this row
-    cost = level2.startswith("成本") or "成本" in ind.name.raw
+    name = ind.name.raw
+    cost = level2.startswith("成本") or "成本" in name or "控制率" in name
     return "<=" if cost else ">="
 
 
