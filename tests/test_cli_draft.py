@@ -82,15 +82,18 @@ def test_draft_all_writes_both_files(run_out, tmp_path):
         (["--section", "budget", "--backend", "magic"], "give template or llm"),
     ],
 )
-def test_bad_options_are_one_line_errors(run_out, args, message):
+def _cli(*args: str):
+    """The command as a user runs it: a real process, stderr as printed."""
     import subprocess
     import sys
 
-    proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "draft", str(run_out / "hengyang-2021.json"), *args],
-        capture_output=True,
-        text=True,
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True
     )
+
+
+def test_bad_options_are_one_line_errors(run_out, args, message):
+    proc = _cli("draft", str(run_out / "hengyang-2021.json"), *args)
     assert proc.returncode == 1
     assert message in proc.stderr and "Traceback" not in proc.stderr
 
@@ -119,23 +122,7 @@ def test_a_rejected_model_draft_exits_4_and_lists_the_numbers(run_out, monkeypat
 
 
 def test_draft_to_an_unwritable_place_is_a_one_line_error(run_out):
-    import subprocess
-    import sys
-
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline.cli",
-            "draft",
-            str(run_out / "hengyang-2021.json"),
-            "--all",
-            "-o",
-            "/proc/no-such-dir/x.md",
-        ],
-        capture_output=True,
-        text=True,
-    )
+    proc = _cli("draft", str(run_out / "hengyang-2021.json"), "--all", "-o", "/proc/no/x.md")
     assert proc.returncode == 1 and "cannot write the draft" in proc.stderr
     assert "Traceback" not in proc.stderr
 
