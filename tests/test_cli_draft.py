@@ -73,15 +73,6 @@ def test_draft_all_writes_both_files(run_out, tmp_path):
     assert target.read_text(encoding="utf-8").startswith("# 庆阳市庆城县工业和信息化局2023年度")
 
 
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--section", "nonsense"], "unknown section"),
-        ([], "give either --section KIND or --all"),
-        (["--section", "budget", "--all"], "give either --section KIND or --all"),
-        (["--section", "budget", "--backend", "magic"], "give template or llm"),
-    ],
-)
 def _cli(*args: str):
     """The command as a user runs it: a real process, stderr as printed."""
     import subprocess
@@ -92,6 +83,15 @@ def _cli(*args: str):
     )
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--section", "nonsense"], "unknown section"),
+        ([], "give either --section KIND or --all"),
+        (["--section", "budget", "--all"], "give either --section KIND or --all"),
+        (["--section", "budget", "--backend", "magic"], "give template or llm"),
+    ],
+)
 def test_bad_options_are_one_line_errors(run_out, args, message):
     proc = _cli("draft", str(run_out / "hengyang-2021.json"), *args)
     assert proc.returncode == 1
