@@ -84,7 +84,13 @@ class LevelHeaderItem(_Answer):
     name: str = Field(description="level-1 indicator header, e.g. 产出指标")
     weight: str = Field(description="its stated weight, e.g. 50 from 产出指标(50分)")
 
-    _weight = field_validator("weight")(classmethod(lambda cls, v: _number_text(v, "weight")))
+    @field_validator("weight")
+    @classmethod
+    def _weight(cls, v: str) -> str:
+        out = _number_text(v, "weight")
+        if out is None:
+            raise ValueError("weight must be the header's stated weight, a number")
+        return out
 
 
 class ScorecardItem(_Answer):
