@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from pipeline.check.rules.scores import card_name
 from pipeline.check.rules.targets import comparator_of, missed
 from pipeline.check.statements import statements
 from pipeline.check.tables import is_total_label
@@ -141,6 +140,9 @@ class IndicatorView:
     target_figure: Figure | None = None
     actual_figure: Figure | None = None
     note: str | None = None
+    disputed: bool = False  # a checker finding names its actual
+    level1_key: str | None = None  # its level-1 cell as written, whitespace out
+    project: str | None = None  # the project of its card, when the card is a project's
 
 
 @dataclass
@@ -152,6 +154,9 @@ class CardView:
     grade: str | None
     is_project: bool = False
     indicators: list[IndicatorView] = field(default_factory=list)
+    level_scores: dict[str, tuple[Figure, Figure, Figure | None]] = field(default_factory=dict)
+    """level-1 name → (weight, score, deduction) when the scores are given per group (the
+    group's weight written on its first row, as 产出指标（50分）)."""
     counts: dict[str, Figure] = field(default_factory=dict)
     written: list[Figure] = field(default_factory=list)  # numbers inside its texts
 
@@ -192,6 +197,8 @@ class DraftFacts:
             out += [f for f in (line.rate, line.share, line.computed_rate) if f is not None]
         for card in self.cards:
             out += [f for f in (card.total, card.max_score) if f is not None]
+            for scores in card.level_scores.values():
+                out += [f for f in scores if f is not None]
             out += list(card.counts.values())
             out += card.written
             for ind in card.indicators:
@@ -216,14 +223,28 @@ class DraftFacts:
 
 
 def _budget_lines(report: Report) -> tuple[BudgetLine | None, list[BudgetLine], list[BudgetLine]]:
-    """Per category, the first statement of each stage: tables before prose, in order."""
+    """Per category, the first statement of each stage: the department's scorecard first
+    (its 全年预算数 is the adjusted budget; a basic-data table's 当年预算数 may be the year-start
+    one), then the other tables, then prose.  A statement labelled with another year (较2018年
+    “三公”经费预算数) is not this year's."""
     found: dict[tuple[FundsCategory, str], Figure] = {}
-    department = report.model_copy(
-        update={"scorecards": [c for c in report.scorecards if not is_project(c)]}
+    cards = [c for c in report.scorecards if not is_project(c)]
+    ordered = statements(report.model_copy(update={"scorecards": cards, "funds": [], "facts": []}))
+    ordered += sorted(
+        statements(report.model_copy(update={"scorecards": []})), key=lambda s: s.prose
     )
-    ordered = sorted(statements(department), key=lambda s: s.prose)
+    year = (
+        f"{report.meta.fiscal_year.value:f}"
+        if report.meta.fiscal_year and report.meta.fiscal_year.value
+        else None
+    )
     for s in ordered:
-        if s.quantity.value is None or s.scope is not None:
+        if s.quantity.value is None:
+            continue
+        if s.scope is not None and s.category not in (C.personnel, C.public_operating):
+            continue
+        years = re.findall(r"(?:19|20)\d\d", s.where)
+        if year and any(y != year for y in years):
             continue
         key = (s.category, s.stage)
         if key not in found:
@@ -342,7 +363,9 @@ def _status(ind: Indicator) -> tuple[str, Figure | None]:
         f"difference: |{a.raw} − {t.raw}|",
     )
     if miss:
-        return "missed", gap
+        return ("over_cost" if comparator in ("<=", "<") else "missed"), gap
+    if comparator in ("<=", "<") and gap_value:
+        return "under_cost", gap  # under a cost cap: spent less than planned, not "exceeded"
     return ("exceeded" if gap_value and comparator in (">=", ">") else "met"), gap
 
 
@@ -354,16 +377,38 @@ def is_project(card: Scorecard) -> bool:
     return card.title is not None and "项目" in card.title.text
 
 
+def _span(g: Grounded) -> tuple[int, int] | None:
+    return g.span.as_tuple() if g.span is not None else None
+
+
+def _level(g: Grounded | None) -> str | None:
+    """A level-1 label for a sentence: its weight note （50分） and explanations in brackets
+    left out (产出目标（部门工作实绩，包含…）→ 产出目标)."""
+    text = _cell(g)
+    if text is None:
+        return None
+    return re.sub(r"[（(][^）)]*[）)]", "", text) or text
+
+
 def _cell(g: Grounded | None) -> str | None:
     """A cell's text for a sentence: whitespace out, closing punctuation off (the draft
     supplies its own)."""
     if g is None:
         return None
-    return clean_text(g.raw).rstrip("。；;，,、") or None
+    text = clean_text(g.raw).rstrip("。；;，,、")
+    # a cell's own sentence marks would break the draft's list: commas inside it
+    return re.sub(r"[。；;]+", "，", text) or None
 
 
-def _card(card: Scorecard) -> CardView:
-    name = card_name(card)
+def _card(card: Scorecard, disputed: set[tuple[int, int]]) -> CardView:
+    """A scorecard as drafts speak of it.  ``disputed``: spans a checker finding names."""
+    name = _cell(card.title) if card.title else "自评表"
+    name = " ".join(x for x in (name, card.group) if x)
+    headers = {
+        clean_text(h.name.raw): h.weight.value
+        for h in card.level_headers
+        if h.weight.value is not None
+    }
     view = CardView(
         name=name,
         project=card.project_name.text if card.project_name else None,
@@ -381,9 +426,11 @@ def _card(card: Scorecard) -> CardView:
         where = f"{name}/{ind.name.text}"
         iv = IndicatorView(
             card=name,
-            level1=ind.level1.text if ind.level1 else None,
+            level1=_level(ind.level1),
             level2=ind.level2.text if ind.level2 else None,
-            name=ind.name.text,
+            name=_cell(ind.name) or ind.name.text,
+            level1_key=clean_text(ind.level1.raw) if ind.level1 else None,
+            project=(card.project_name.text if card.project_name else None),
             target=_cell(ind.target),
             actual=_cell(ind.actual),
             status=status,
@@ -400,6 +447,32 @@ def _card(card: Scorecard) -> CardView:
             iv.weight = stated(f"weight.{where}", f"{ind.name.text}分值", ind.weight, where, "分")
         if ind.score and ind.score.value is not None:
             iv.score = stated(f"score.{where}", f"{ind.name.text}得分", ind.score, where, "分")
+        iv.disputed = ind.actual is not None and _span(ind.actual) in disputed
+        group = clean_text(ind.level1.raw) if ind.level1 else None
+        if (
+            iv.weight
+            and iv.score
+            and group in headers
+            and headers[group] == iv.weight.value
+            and group not in view.level_scores
+        ):
+            # the group's weight and score written on its first row: they are the group's
+            lost = iv.weight.value - iv.score.value
+            view.level_scores[group] = (
+                iv.weight,
+                iv.score,
+                derived(
+                    f"deduction.{name}/{group}",
+                    f"{group}扣分",
+                    lost,
+                    "分",
+                    max(iv.weight.decimals, iv.score.decimals),
+                    f"difference: {iv.weight.label} − {iv.score.label}",
+                )
+                if lost > 0
+                else None,
+            )
+            iv.weight = iv.score = None
         if iv.weight and iv.score and iv.score.value < iv.weight.value:
             iv.deduction = derived(
                 f"deduction.{where}",
@@ -430,7 +503,14 @@ def _card(card: Scorecard) -> CardView:
             f"{name}定性指标数",
             sum(i.status == "qualitative" for i in rows),
         ),
+        "unfilled": _count(
+            f"count.{name}.unfilled",
+            f"{name}未填实际值指标数",
+            sum(i.actual is None for i in rows),
+        ),
     }
+    for group in view.level_scores:
+        view.written += written(f"text.{name}.{group}", group, name)
     return view
 
 
@@ -448,7 +528,14 @@ def draft_facts(report: Report) -> DraftFacts:
         year = stated("year", "预算年度", meta.fiscal_year, "meta.fiscal_year", "年")
         next_year = derived("year.next", "下一年度", year.value + 1, "年", 0, "sum: 预算年度 + 1")
     total, income, expenditure = _budget_lines(report)
-    cards = [_card(c) for c in report.scorecards]
+    disputed = {
+        v.span.as_tuple()
+        for f in report.findings
+        if f.severity != Severity.info
+        for v in f.values
+        if v.span is not None
+    }
+    cards = [_card(c, disputed) for c in report.scorecards]
     rows = [i for c in cards for i in c.indicators]
     counts = {
         "indicators": _count("count.indicators", "指标数", len(rows)),

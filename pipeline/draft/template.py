@@ -56,6 +56,13 @@ def _groups(card: CardView) -> list[tuple[str | None, list[IndicatorView]]]:
     return [(k, list(rows)) for k, rows in groupby(card.indicators, key=lambda i: i.level1)]
 
 
+def _tidy(message: str) -> str:
+    """A checker message in the draft's register: no spaces beside Chinese characters, table
+    paths joined without slashes."""
+    message = message.replace(" / ", "的")
+    return re.sub(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])", "", message)
+
+
 def _ordinal(k: int) -> str:
     return (_ORDINALS[k - 1] if k <= len(_ORDINALS) else str(k)) + "是"
 
@@ -73,7 +80,13 @@ def _problems(f: DraftFacts) -> dict[str, Any]:
             and e.figures.get("budget")
             and e.figures.get("executed")
         ],
-        "missed": [i for i in rows if i.status == "missed"],
+        "missed": [i for i in rows if i.status in ("missed", "over_cost")],
+        "groups": [
+            (name, scores[2])
+            for c in f.cards
+            for name, scores in c.level_scores.items()
+            if scores[2] is not None
+        ],
         "deducted": sorted(
             (i for i in rows if i.deduction is not None), key=lambda i: -i.deduction.value
         ),
@@ -98,6 +111,9 @@ def context(f: DraftFacts) -> dict[str, Any]:
         "stage_word": _stage_word,
         "groups": _groups,
         "ordinal": _ordinal,
+        "level1_key": lambda i: i.level1_key,
+        "where": lambda i: f"{i.project}" if len(f.cards) > 1 and i.project else "",
+        "tidy": _tidy,
     }
 
 
