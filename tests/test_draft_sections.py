@@ -369,3 +369,39 @@ def test_project_funds_are_not_the_department_budget(reports) -> None:
 def test_a_project_score_is_not_the_department_score(reports) -> None:
     text = draft_section(reports["jiangxia-2019"], "summary").text
     assert "部门整体支出绩效自评得分89分" not in text
+
+
+# --------------------------------------------------------------- what a reviewer asked for
+
+
+def test_group_scores_belong_to_the_group(hengyang) -> None:
+    # source: 产出指标 50 / 46 and 效益指标 30 / 28 stand on the first row of each group,
+    # and the level-1 headers state the same weights: they are the groups' scores
+    indicators = draft_section(hengyang, "indicators").text
+    states(indicators, r"产出指标（50分，得46分）", r"效益指标（30分，得28分）")
+    assert "扣4分" not in indicators.split("产出指标（50分，得46分）方面：")[1].split("。")[0]
+    states(draft_section(hengyang, "problems").text, r"产出指标扣4分", r"效益指标扣2分")
+
+
+def test_a_cost_under_its_cap_is_not_called_exceeded(reports) -> None:
+    # source (jiangxia 青桐 card): 投入成本 目标 450万, 实际 160.45万: 450 − 160.45 = 289.55
+    text = draft_section(reports["jiangxia-2019"], "indicators").text
+    states(text, r"“投入成本”，目标450万，实际160\.45万，低于成本目标289\.55万")
+
+
+def test_a_missed_rate_is_not_called_met(reports) -> None:
+    # source (xiangxi): 政府采购执行率 目标 100%, 实际 94.72%: 100 − 94.72 = 5.28 points
+    text = draft_section(reports["xiangxi-2020"], "indicators").text
+    states(text, r"政府采购执行率”，目标100%，实际94\.72%，未完成目标，相差5\.28个百分点")
+
+
+def test_target_only_tables_are_said_to_be_so(reports) -> None:
+    # source (jiangxia): the 年度目标 tables list 年度指标值 with no 实际完成值 column
+    text = draft_section(reports["jiangxia-2019"], "indicators").text
+    states(text, r"年度目标1：[^*]*\*\*：共设置5个绩效指标。（该表只列目标值，未填写完成情况。）")
+
+
+def test_without_a_department_score_the_summary_says_so(reports) -> None:
+    text = draft_section(reports["jiangxia-2019"], "summary").text
+    states(text, r"报告未列出部门整体支出自评得分")
+    assert "得分89分" not in text  # 89 is the 青桐 project's total
