@@ -5,7 +5,8 @@ document into a Report:
 
 1. **plan**: the table-aware chunks (``pipeline.llm.chunking``); each table chunk is asked the
    ``tables`` task, each narrative chunk the ``narrative`` task, and the first and last chunks
-   also the ``meta`` task (title page and signature block);
+   (title page and signature block) and up to two narrative chunks that open with a report
+   title (a report after its tables) also the ``meta`` task;
 2. **map**: one call per (chunk, task), at most ``settings.concurrency`` in flight, from an
    asyncio loop over a thread pool (the client is synchronous and thread-safe); answers come
    from the cache when the same question was asked before;
@@ -21,6 +22,7 @@ Results do not depend on the order calls finish in: pieces are merged by chunk p
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +40,11 @@ from pipeline.llm.merge import merge_pieces
 from pipeline.llm.prompts import build_messages, load_prompts
 from pipeline.llm.settings import LLMSettings
 from pipeline.schema import FailedSpan, Provenance, Report, SourceInfo, Span, Usage
+
+TITLE_PAGE = re.compile(r"(?:19|20)\d\d\s*年度?[^\n]{0,30}(?:自评|评价)报告")
+"""A report's title line (2020年度部门整体支出绩效评价报告): where who and which year stand."""
+TITLE_REACH = 400
+MAX_TITLE_PAGES = 2
 
 MAX_SPLITS = 3
 """How many times a chunk may be halved after truncated answers (down to an eighth)."""
@@ -123,7 +130,11 @@ class ModelExtractor:
                 out.append(Request("narrative", c))
         if chunks:
             ends = {chunks[0].index: chunks[0], chunks[-1].index: chunks[-1]}
-            out += [Request("meta", c) for c in ends.values()]
+            for c in chunks:  # a title page further in (tables first, then the report)
+                if len(ends) < 2 + MAX_TITLE_PAGES and c.kind == "narrative":
+                    if TITLE_PAGE.search(c.text[:TITLE_REACH]):
+                        ends.setdefault(c.index, c)
+            out += [Request("meta", c) for c in sorted(ends.values(), key=lambda c: c.index)]
         return out
 
     # ------------------------------------------------------------------ map
