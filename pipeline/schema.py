@@ -196,6 +196,18 @@ class Indicator(BaseModel):
         return self
 
 
+INDICATOR_VALUES: tuple[str, ...] = (
+    "level1",
+    "level2",
+    "target",
+    "actual",
+    "weight",
+    "score",
+    "deviation_note",
+)
+"""The grounded cells of an indicator row besides its name."""
+
+
 class Goal(BaseModel):
     """An annual goal: expected (预期目标) and actual (实际完成情况) text."""
 

@@ -24,8 +24,9 @@ from decimal import Decimal
 import pytest
 
 from conftest import GOLD, SEED_IDS, raw_path
+from pipeline.check.tolerance import rounded
 from pipeline.draft import SECTIONS, Draft, draft_all, draft_section
-from pipeline.draft.figures import POLICY_RATE, draft_facts, rounded
+from pipeline.draft.figures import POLICY_RATE, draft_facts
 from pipeline.draft.verify import verify
 from pipeline.evaluation.gold import load_gold
 from pipeline.schema import FundsCategory, FundsMeasure, Report

@@ -100,9 +100,14 @@ def rate_fit(rate: Decimal, num: Decimal, den: Decimal, *, exact: bool = False) 
     return RateFit.truncated if truncated else RateFit.mismatch
 
 
+def rounded(value: Decimal, places: int) -> Decimal:
+    """``value`` rounded half up to ``places`` decimals, as these reports round."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def shown_like(value: Decimal, like: Decimal) -> Decimal:
     """``value`` rounded to the decimals ``like`` shows (for messages)."""
-    return value.quantize(Decimal(1).scaleb(-decimals(like)), rounding=ROUND_HALF_UP)
+    return rounded(value, decimals(like))
 
 
 def truncated_like(value: Decimal, like: Decimal) -> Decimal:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from pipeline.check.rules.targets import comparator_of, missed
 from pipeline.check.statements import statements
 from pipeline.check.tables import is_total_label
+from pipeline.check.tolerance import HUNDRED, rounded
+from pipeline.check.tolerance import decimals as decimals_of
 from pipeline.draft.numbers import MONEY, numbers
 from pipeline.schema import (
     FundsCategory,
@@ -35,7 +37,6 @@ from pipeline.schema import (
 )
 
 C = FundsCategory
-HUNDRED = Decimal(100)
 
 INCOME = (
     (C.general_public_budget, "一般公共预算拨款"),
@@ -53,15 +54,6 @@ EXPENDITURE = (
     (C.three_public, "“三公”经费"),
 )
 STAGES = ("budget", "initial", "executed", "prior", "any")
-
-
-def decimals_of(value: Decimal) -> int:
-    exp = value.as_tuple().exponent
-    return -exp if isinstance(exp, int) and exp < 0 else 0
-
-
-def rounded(value: Decimal, decimals: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from pipeline.draft.figures import Figure, rounded
+from pipeline.check.tolerance import rounded
+from pipeline.draft.figures import Figure
 from pipeline.draft.numbers import (
     COUNT,
     MONEY,

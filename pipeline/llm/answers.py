@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
 from pipeline.schema import FundsCategory, FundsMeasure, ReportKind, ScorecardKind, SectionKind
 
@@ -32,6 +32,20 @@ def _number_text(value: str | None, what: str) -> str | None:
     if not _DIGIT.search(value):
         raise ValueError(f"{what} must be a number copied from the text, not {value!r}")
     return value
+
+
+def _number_field(*fields: str, what: str | None = None, required: str | None = None) -> Any:
+    """A validator for fields that hold a number as written: blank is None, or, when
+    ``required`` says what belongs there, an error saying so; text without a digit is an
+    error naming the field (``what``, by default its own name)."""
+
+    def check(cls: type, v: str | None, info: ValidationInfo) -> str | None:
+        out = _number_text(v, what or info.field_name)
+        if out is None and required is not None:
+            raise ValueError(required)
+        return out
+
+    return field_validator(*fields)(classmethod(check))
 
 
 class _Answer(BaseModel):
@@ -50,13 +64,7 @@ class FundsItem(_Answer):
     raw: str = Field(description="the number exactly as written, without its unit")
     unit: str | None = Field("万元", description="unit of the figure: 万元, 元, 亿元, %")
 
-    @field_validator("raw")
-    @classmethod
-    def _number(cls, v: str) -> str:
-        out = _number_text(v, "raw")
-        if out is None:
-            raise ValueError("raw must be the number as written in the table")
-        return out
+    _raw = _number_field("raw", required="raw must be the number as written in the table")
 
 
 class IndicatorItem(_Answer):
@@ -71,8 +79,7 @@ class IndicatorItem(_Answer):
     score: str | None = Field(None, description="得分 as written (a number)")
     deviation_note: str | None = Field(None, description="偏差原因 cell as written")
 
-    _weight = field_validator("weight")(classmethod(lambda cls, v: _number_text(v, "weight")))
-    _score = field_validator("score")(classmethod(lambda cls, v: _number_text(v, "score")))
+    _numbers = _number_field("weight", "score")
 
 
 class GoalItem(_Answer):
@@ -84,13 +91,9 @@ class LevelHeaderItem(_Answer):
     name: str = Field(description="level-1 indicator header, e.g. 产出指标")
     weight: str = Field(description="its stated weight, e.g. 50 from 产出指标(50分)")
 
-    @field_validator("weight")
-    @classmethod
-    def _weight(cls, v: str) -> str:
-        out = _number_text(v, "weight")
-        if out is None:
-            raise ValueError("weight must be the header's stated weight, a number")
-        return out
+    _weight = _number_field(
+        "weight", required="weight must be the header's stated weight, a number"
+    )
 
 
 class ScorecardItem(_Answer):
@@ -110,10 +113,7 @@ class ScorecardItem(_Answer):
     max_score: str | None = Field(None, description="the total's full marks, e.g. 100")
     grade: str | None = Field(None, description="评价等级 as written, e.g. 优")
 
-    _total = field_validator("total_score")(
-        classmethod(lambda cls, v: _number_text(v, "total_score"))
-    )
-    _max = field_validator("max_score")(classmethod(lambda cls, v: _number_text(v, "max_score")))
+    _scores = _number_field("total_score", "max_score")
 
 
 class FactItem(_Answer):
@@ -121,13 +121,7 @@ class FactItem(_Answer):
     raw: str = Field(description="the number exactly as written, without its unit")
     unit: str | None = Field(None, description="unit as written: 万元, 元, %, 家, 个 …")
 
-    @field_validator("raw")
-    @classmethod
-    def _number(cls, v: str) -> str:
-        out = _number_text(v, "raw")
-        if out is None:
-            raise ValueError("raw must be the number as written in the sentence")
-        return out
+    _raw = _number_field("raw", required="raw must be the number as written in the sentence")
 
 
 class SectionItem(_Answer):
@@ -141,9 +135,7 @@ class PersonnelItem(_Answer):
     headcount: str | None = Field(None, description="实有人数 as written (a number)")
     control_rate: str | None = Field(None, description="控制率 as written (a number)")
 
-    _q = field_validator("staffing_quota", "headcount", "control_rate")(
-        classmethod(lambda cls, v: _number_text(v, "personnel figure"))
-    )
+    _figures = _number_field("staffing_quota", "headcount", "control_rate", what="personnel figure")
 
 
 class TablesAnswer(_Answer):
@@ -173,9 +165,7 @@ class MetaAnswer(_Answer):
     report_date: str | None = Field(None, description="the report's date as written")
     report_kind: ReportKind | None = None
 
-    _year = field_validator("fiscal_year")(
-        classmethod(lambda cls, v: _number_text(v, "fiscal_year"))
-    )
+    _year = _number_field("fiscal_year")
 
 
 ANSWERS: dict[str, type[_Answer]] = {

@@ -27,7 +27,7 @@ from pipeline.llm.answers import (
     TablesAnswer,
 )
 from pipeline.llm.chunking import Chunk
-from pipeline.llm.grounding import ChunkLocator, Found, squeeze
+from pipeline.llm.grounding import AMOUNT_UNITS, ChunkLocator, Found, squeeze
 from pipeline.schema import (
     Conflict,
     Fact,
@@ -60,7 +60,6 @@ PERSONNEL_WORDS = {
     "headcount": ("实有人数", "在职人数", "实有", "在职"),
     "control_rate": ("控制率",),
 }
-_AMOUNT_UNITS = ("万元", "元", "亿元", "%")
 
 ALONE_DIGITS = 3
 """Digits a number needs to be grounded by itself, its label not found (``999.38`` is
@@ -270,7 +269,7 @@ class Grounder:
         found = self.locate_number(path, raw, anchor, **kw)
         if found is None:
             return None
-        q = self.money(path, found, unit) if unit in _AMOUNT_UNITS else self.amount(found, unit)
+        q = self.money(path, found, unit) if unit in AMOUNT_UNITS else self.amount(found, unit)
         if q is None:
             self.drop(path, raw or "", "found, but not a single number", kw.get("anchor_text"))
         return q

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pipeline.document import Document
@@ -168,7 +169,7 @@ class ModelExtractor:
             task=req.task,
             prompt_version=prompt.version,
             prompt_fingerprint=prompt.fingerprint,
-            schema=schema_hash(response_model.model_json_schema()),
+            schema=_schema_hash(response_model),
             messages=messages,
         )
         out.chunk_tokens = req.chunk.tokens
@@ -186,8 +187,12 @@ class ModelExtractor:
             if exc.usage is not None:
                 out.prompt_tokens += exc.usage.prompt_tokens
                 out.completion_tokens += exc.usage.completion_tokens
-            halves = split_chunk(req.chunk, doc.normalized, layout)
-            if exc.kind == "truncated" and depth < MAX_SPLITS and halves is not None:
+            halves = (
+                split_chunk(req.chunk, doc.normalized, layout)
+                if exc.kind == "truncated" and depth < MAX_SPLITS
+                else None
+            )
+            if halves is not None:
                 for half in halves:
                     sub = self.ask(doc, layout, Request(req.task, half), depth + 1)
                     _add(out, sub)
@@ -276,6 +281,12 @@ def ground(doc: Document, layout: Layout, req: Request, answer: object) -> Piece
     else:  # pragma: no cover - ANSWERS lists every type
         raise TypeError(f"no grounding for {type(answer).__name__}")
     return piece
+
+
+@lru_cache(maxsize=512)
+def _schema_hash(model: type) -> str:
+    """The cache key's schema part, computed once per (capped) answer model."""
+    return schema_hash(model.model_json_schema())
 
 
 def _add(total: Outcome, o: Outcome) -> None:

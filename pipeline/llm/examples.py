@@ -38,7 +38,14 @@ from pipeline.llm.answers import (
 )
 from pipeline.llm.chunking import Chunk
 from pipeline.normalize import normalize
-from pipeline.schema import FundsLine, Grounded, Personnel, Report, Scorecard
+from pipeline.schema import (
+    INDICATOR_VALUES,
+    FundsLine,
+    Grounded,
+    Personnel,
+    Report,
+    Scorecard,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,18 +112,7 @@ def _card(card: Scorecard, inside: ChunkWindow) -> ScorecardItem | None:
         indicators=[
             IndicatorItem(
                 name=i.name.raw,
-                **{
-                    c: _raw(getattr(i, c), inside)
-                    for c in (
-                        "level1",
-                        "level2",
-                        "target",
-                        "actual",
-                        "weight",
-                        "score",
-                        "deviation_note",
-                    )
-                },
+                **{c: _raw(getattr(i, c), inside) for c in INDICATOR_VALUES},
             )
             for i in card.indicators
             if inside.holds(i.name)

@@ -41,7 +41,9 @@ SENTENCE_WINDOW = 160
 _SENTENCE_END = re.compile(r"[。；;！？!?\n]")
 _NUMERIC_EDGE = "0123456789."
 _ENUMERATION = "、"
-_UNIT_AFTER = re.compile(r"[ \t]*(万元|亿元|元|%)")
+AMOUNT_UNITS = ("万元", "亿元", "元", "%")
+"""Units an amount is stated in (longest first, as the pattern after a number tries them)."""
+_UNIT_AFTER = re.compile(r"[ \t]*(" + "|".join(AMOUNT_UNITS) + ")")
 _UNIT_STATED = re.compile(r"(?:单位[:：]?|[（(])\s*(万元|亿元|元)")
 _BARE_NUMBER = re.compile(r"[-+]?[\d.,]+%?")
 

@@ -67,24 +67,18 @@ def _disagree(what: str, zh: str, rules: Grounded, model: Grounded, sev: Severit
         severity=sev,
         message_zh=f"{zh}：规则读出 {rules.raw!r}，模型读出 {model.raw!r}",
         message_en=f"{what}: the rules read {rules.raw!r}, the model {model.raw!r}",
-        values=[
-            FindingValue(
-                role="rules",
-                where=what,
-                raw=rules.raw,
-                span=rules.span,
-                value=getattr(rules, "value", None),
-                unit=getattr(rules, "unit", None),
-            ),
-            FindingValue(
-                role="model",
-                where=what,
-                raw=model.raw,
-                span=model.span,
-                value=getattr(model, "value", None),
-                unit=getattr(model, "unit", None),
-            ),
-        ],
+        values=[_involved("rules", what, rules), _involved("model", what, model)],
+    )
+
+
+def _involved(role: str, what: str, g: Grounded) -> FindingValue:
+    return FindingValue(
+        role=role,
+        where=what,
+        raw=g.raw,
+        span=g.span,
+        value=getattr(g, "value", None),
+        unit=getattr(g, "unit", None),
     )
 
 

@@ -17,10 +17,10 @@ from collections.abc import Iterable, Sequence
 
 from pipeline.llm.assemble import Piece
 from pipeline.schema import (
+    INDICATOR_VALUES,
     Conflict,
     FundsLine,
     Grounded,
-    Indicator,
     Meta,
     Personnel,
     Report,
@@ -121,7 +121,7 @@ class Merger:
         if into is None:
             self._cards[full] = card
             card.funds = self._new_funds(card.funds, "scorecards.funds")
-            card.indicators = _dedupe_indicators([], card.indicators)
+            card.indicators = _new_by_span([], card.indicators, lambda i: i.name.span)
             self.report.scorecards.append(card)
             return
         for name in ("title", "project_name", "supervisor", "implementer"):
@@ -138,15 +138,7 @@ class Merger:
             if same is None:
                 into.indicators.append(row)
                 continue
-            for cell in (
-                "level1",
-                "level2",
-                "target",
-                "actual",
-                "weight",
-                "score",
-                "deviation_note",
-            ):
+            for cell in INDICATOR_VALUES:
                 self._field(same, cell, getattr(row, cell), f"indicators.{cell}")
 
     def finish(self) -> Report:
@@ -199,10 +191,6 @@ def _new_by_span(existing, new, span_of) -> list:
         seen.add(key)
         out.append(x)
     return out
-
-
-def _dedupe_indicators(existing: list[Indicator], rows: list[Indicator]) -> list[Indicator]:
-    return existing + _new_by_span(existing, rows, lambda i: i.name.span)
 
 
 def _inherit_levels(card: Scorecard) -> None:

@@ -25,6 +25,7 @@ from pipeline.document import Document
 from pipeline.llm.answers import ANSWERS, FactItem, FundsItem
 from pipeline.llm.chunking import Chunk, estimate_tokens
 from pipeline.llm.examples import answer_from_gold
+from pipeline.llm.grounding import squeeze
 from pipeline.llm.prompts import chunk_from_message
 from pipeline.schema import FundsCategory, FundsMeasure, Grounded, Report, iter_grounded
 
@@ -248,40 +249,34 @@ class NoisyOracle(Oracle):
 # ---------------------------------------------------------------------- auditing the damage
 
 
-def _squeezed(text: str | None) -> str:
-    return "".join((text or "").split())
-
-
 def _kept_values(report: Report, d: Damage) -> list[Grounded]:
     """The values of ``report`` that could be the damaged one: same kind of place, same label
     or name, and the damaged characters."""
-    raw, anchor = _squeezed(d.raw), _squeezed(d.anchor)
+    raw, anchor = squeeze(d.raw), squeeze(d.anchor or "")
     out: list[Grounded] = []
     lines = list(report.funds) + [f for c in report.scorecards for f in c.funds]
     if "funds" in d.path:
         out += [
-            f.amount
-            for f in lines
-            if _squeezed(f.amount.raw) == raw and _squeezed(f.label) == anchor
+            f.amount for f in lines if squeeze(f.amount.raw) == raw and squeeze(f.label) == anchor
         ]
     elif d.path.startswith("facts"):
         out += [
             f.quantity
             for f in report.facts
-            if _squeezed(f.quantity.raw) == raw and _squeezed(f.label) == anchor
+            if squeeze(f.quantity.raw) == raw and squeeze(f.label) == anchor
         ]
     elif ".indicators" in d.path:
         cell = d.path.rsplit(".", 1)[1]
         for card in report.scorecards:
             for row in card.indicators:
                 v = getattr(row, cell)
-                if v is not None and _squeezed(v.raw) == raw and _squeezed(row.name.raw) == anchor:
+                if v is not None and squeeze(v.raw) == raw and squeeze(row.name.raw) == anchor:
                     out.append(v)
     elif d.path.endswith("total_score"):
         out += [
             c.total_score
             for c in report.scorecards
-            if c.total_score and _squeezed(c.total_score.raw) == raw
+            if c.total_score and squeeze(c.total_score.raw) == raw
         ]
     return out
 
@@ -296,9 +291,7 @@ def audit(
     true_spans = (
         {g.span.as_tuple() for _, g in iter_grounded(gold) if g.span is not None} if gold else set()
     )
-    dropped = (
-        {_squeezed(u.raw) for u in report.provenance.ungrounded} if report.provenance else set()
-    )
+    dropped = {squeeze(u.raw) for u in report.provenance.ungrounded} if report.provenance else set()
     flagged_spans = {
         v.span.as_tuple() for f in report.findings for v in f.values if v.span is not None
     }
@@ -309,7 +302,7 @@ def audit(
         )
         row["total"] += 1
         kept = _kept_values(report, d)
-        if not kept and _squeezed(d.raw) in dropped:
+        if not kept and squeeze(d.raw) in dropped:
             row["dropped"] += 1
         elif kept and all(v.span is not None and v.span.as_tuple() in flagged_spans for v in kept):
             row["flagged"] += 1
