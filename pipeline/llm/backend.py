@@ -149,15 +149,11 @@ class ModelExtractor:
     async def _gather(
         self, doc: Document, layout: Layout, requests: list[Request]
     ) -> list[Outcome]:
-        limit = asyncio.Semaphore(self.settings.concurrency)
         loop = asyncio.get_running_loop()
+        # the pool's size is the bound: at most ``concurrency`` requests run at once
         with ThreadPoolExecutor(max_workers=self.settings.concurrency) as pool:
-
-            async def one(req: Request) -> Outcome:
-                async with limit:
-                    return await loop.run_in_executor(pool, self.ask, doc, layout, req)
-
-            return list(await asyncio.gather(*(one(r) for r in requests)))
+            calls = (loop.run_in_executor(pool, self.ask, doc, layout, r) for r in requests)
+            return list(await asyncio.gather(*calls))
 
     def ask(self, doc: Document, layout: Layout, req: Request, depth: int = 0) -> Outcome:
         out = Outcome()
