@@ -83,6 +83,11 @@ class Quantity(Grounded):
     text: str | None = Field(
         default=None, description="qualitative value (及时, 良好) when no number"
     )
+    repaired: str | None = Field(
+        default=None,
+        description="how characters the source garbles were read (an OCR misread, glued "
+        "digits, a number broken over lines); `raw` keeps them as written",
+    )
 
     @property
     def decimals(self) -> int | None:
@@ -169,10 +174,12 @@ class FundsLine(BaseModel):
 
 
 class LevelHeader(BaseModel):
-    """A level-1 indicator header that states its weight, e.g. 产出指标(50分)."""
+    """An indicator level label that states its weight: 产出指标(50分) (level 1), or in a
+    scoring table 目标设定(15分) (level 2)."""
 
     name: Text
     weight: Quantity
+    level: int = Field(default=1, ge=1, le=2)
 
 
 class Indicator(BaseModel):
@@ -291,6 +298,18 @@ class Section(BaseModel):
     heading: Text
     level: int = Field(ge=1, le=9)
     kind: SectionKind = SectionKind.other
+
+
+class RecognizedForm(BaseModel):
+    """A national form the extractor recognised in the document, and how it was read."""
+
+    kind: str = Field(
+        description="项目支出绩效自评表, 部门整体支出绩效自评表, 绩效评价得分表, 基础数据表, "
+        "收支/三公表, or prose"
+    )
+    title: str | None = None
+    span: Span | None = Field(default=None, description="where it stands in the original text")
+    reader: str = Field(description="grid (the layout's table cells) or pieces (the form reader)")
 
 
 class SourceInfo(BaseModel):
@@ -423,6 +442,9 @@ class Report(BaseModel):
     known_issues: list[KnownIssue] = Field(default_factory=list)
     findings: list[Finding] = Field(
         default_factory=list, description="what the checker found (see pipeline.check)"
+    )
+    forms: list[RecognizedForm] = Field(
+        default_factory=list, description="the national forms recognised, in document order"
     )
     provenance: Provenance | None = None
 
