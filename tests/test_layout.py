@@ -371,6 +371,22 @@ def test_flattened_table_is_reconstructed_and_marked_uncertain():
     assert t.rows[2][-1].col == 7 and t.rows[2][0].col == 2
 
 
+def test_flattened_table_after_other_text_keeps_its_cells_spans():
+    """Issue 11's crash: a flat table on the second line got every offset shifted by the
+    line's start (``finditer(text, pos)`` already gives whole-text offsets), so its spans ran
+    past the text and writing the document's JSON raised."""
+    text, _ = normalize(
+        "说明.\n2020 年得分表 一级指标 二级指标 三级指标 得分 决策(25 分) 目标(15 分) 相关性(5 分)\n"
+    )
+    layout = analyze(text)
+    assert layout.tables and layout.tables[0].format == "flat"
+    for t in layout.tables:
+        assert 0 <= t.start <= t.end <= len(text)
+        for row in t.rows:
+            for c in row:
+                assert text[c.start : c.end] == c.text
+
+
 # Seed 000's 绩效指标2 rows (lines 293-360) written one cell per line ending in " |".
 BAR = """一级指标 |
 二级指标 |

@@ -48,9 +48,8 @@ def looks_flat(line: str) -> bool:
 
 def read_flat(text: str, start: int, end: int) -> tuple[list[list[Cell]], list[str]]:
     """Rows of a flattened table occupying text[start:end]."""
-    tokens = [
-        (m.start() + start, m.end() + start, m.group()) for m in _TOKEN.finditer(text, start, end)
-    ]
+    # finditer with pos/endpos gives offsets into the whole text already
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text, start, end)]
     # The header: the longest run of known column words.
     best = (0, 0)
     run_start = None
