@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 from rich.tree import Tree
@@ -556,8 +557,30 @@ def _summary(results: list[DocumentResult], out: Path) -> None:
             err_console.print(f"[red]error:[/] {r.error}")
 
 
+def _usage_error_line(e) -> str:
+    """A usage error in one line: click's own report is the usage block, a hint and the
+    error on three lines.  A file name starting with ``-`` reads as an option; say how to
+    pass it."""
+    message = " ".join(e.format_message().split())
+    ctx = getattr(e, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    option = getattr(e, "option_name", None) or ""
+    if option.startswith("-") and not option.startswith("--"):
+        command = ctx.command_path if ctx is not None else "pipeline"
+        hint += f"; a file name starting with '-' goes after '--' ({command} -- FILE)"
+    return f"{message}{hint}"
+
+
 def main() -> None:
-    """Entry point: run the app, turning expected errors into one line and exit code 1."""
+    """Entry point: run the app, turning expected errors into one line and exit code 1
+    (usage errors: exit code 2, as click gives them).
+
+    typer 0.29 runs on its own copy of click (``typer._click``) whose exceptions derive from
+    ``typer.exceptions.TyperException``, not from the ``click`` package's ``ClickException``:
+    an ``isinstance`` check against ``click`` never matches them.  pyproject.toml pins the
+    typer range this is tested with."""
+    from typer.exceptions import TyperException
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # instructor logs every failed attempt at ERROR; the client reports failures itself
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
@@ -565,20 +588,19 @@ def main() -> None:
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
     except PipelineError as e:
-        err_console.print(f"[red]error:[/] {e}")
+        err_console.print(f"[red]error:[/] {escape(str(e))}")
         sys.exit(1)
     except typer.Exit as e:
         sys.exit(e.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         sys.exit(130)
-    except Exception as e:  # click usage errors and the like
-        import click
-
-        if isinstance(e, click.ClickException):
+    except TyperException as e:  # usage errors: missing argument, unknown option, bad value
+        if type(e).__name__ == "NoArgsIsHelpError":  # `pipeline` alone: the help is the answer
             e.show()
-            sys.exit(e.exit_code)
-        raise
+            sys.exit(0)
+        err_console.print(f"[red]error:[/] {escape(_usage_error_line(e))}")
+        sys.exit(getattr(e, "exit_code", 2))
 
 
 if __name__ == "__main__":
