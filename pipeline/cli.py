@@ -456,8 +456,19 @@ def eval_(
     snapshot: Path = typer.Option(
         None, help="results to compare with (default: eval/results/BACKEND.json)"
     ),
+    wild: Path = typer.Option(
+        Path("fixtures/wild"),
+        help="the wild set (gold/ and raw/ inside), scored separately; skipped if absent",
+    ),
+    shapes: bool = typer.Option(
+        None,
+        "--shapes/--no-shapes",
+        help="render every gold scorecard into each text shape and score the reading "
+        "(default: on for rules)",
+    ),
 ) -> None:
-    """Score a backend against hand-labelled gold: P/R/F1 per field family and document."""
+    """Score a backend against hand-labelled gold: P/R/F1 per field family and document,
+    for the seeds, the wild set and (rules) every text shape."""
     from pipeline.evaluation.results import (
         check_thresholds,
         compare,
@@ -465,7 +476,7 @@ def eval_(
         render_rich,
         write_results,
     )
-    from pipeline.evaluation.runner import evaluate
+    from pipeline.evaluation.runner import evaluate, evaluate_shapes
     from pipeline.extract import MODEL_BACKENDS
 
     model = None
@@ -476,23 +487,42 @@ def eval_(
         settings = LLMSettings.from_env()
         if settings.configured:
             model = ModelExtractor(settings, _model_options(cache, no_cache, 1200))
+    from pipeline.evaluation import shape_results
+
+    limits = load_thresholds(thresholds) if thresholds.exists() else {}
+    wild_gold = wild / "gold"
     try:
-        result = evaluate(gold, raw, backend, model)
+        runs = [evaluate(gold, raw, backend, model)]
+        if wild_gold.is_dir() and any(wild_gold.glob("*.json")):
+            runs.append(evaluate(wild_gold, wild / "raw", backend, model, name="wild"))
+        shape_runs = {}
+        if shapes if shapes is not None else backend not in MODEL_BACKENDS:
+            gold_dirs = [gold] + ([wild_gold] if wild_gold.is_dir() else [])
+            shape_runs = evaluate_shapes(gold_dirs, backend, model)
     finally:
         if model is not None:
             model.close()
-    render_rich(result, console)
-    changes = compare(result, snapshot or Path("eval/results") / f"{backend}.json")
-    console.print(
-        "[bold]against the committed snapshot:[/] " + ("no change" if not changes else "")
-    )
-    for line in changes:
-        console.print(f"  {line}")
-    json_path, md_path = write_results(result, out)
-    console.print(f"written {json_path} and {md_path}")
-    violations = (
-        check_thresholds(result, load_thresholds(thresholds)) if thresholds.exists() else []
-    )
+    violations: list[str] = []
+    for result in runs:
+        render_rich(result, console)
+        stem = backend if result.set == "seeds" else f"{backend}-{result.set}"
+        changes = compare(result, snapshot or Path("eval/results") / f"{stem}.json")
+        console.print(
+            f"[bold]{result.set} against the committed snapshot:[/] "
+            + ("no change" if not changes else "")
+        )
+        for line in changes:
+            console.print(f"  {line}")
+        json_path, md_path = write_results(result, out)
+        console.print(f"written {json_path} and {md_path}")
+        if stem in limits:
+            violations += [f"{result.set}: {v}" for v in check_thresholds(result, limits[stem])]
+    if shape_runs:
+        data = shape_results.summary(backend, shape_runs)
+        shape_results.render_rich(data, console)
+        json_path, md_path = shape_results.write(data, out)
+        console.print(f"written {json_path} and {md_path}")
+        violations += shape_results.violations(backend, shape_runs, limits)
     for v in violations:
         err_console.print(f"[red]below threshold:[/] {v}")
     if violations:

@@ -4,6 +4,7 @@ exceptions (typer now bundles its own click)."""
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import pytest
@@ -14,6 +15,9 @@ from pipeline.cli import main
 def run_main(monkeypatch, capsys, *argv: str) -> tuple[int, str]:
     """``pipeline ARGV`` in this process: its exit status and what it printed."""
     monkeypatch.setattr(sys, "argv", ["pipeline", *argv])
+    # main() quiets instructor's logger for the process; keep that out of later tests
+    instructor_log = logging.getLogger("instructor")
+    monkeypatch.setattr(instructor_log, "level", instructor_log.level)
     with pytest.raises(SystemExit) as exit_info:
         main()
     captured = capsys.readouterr()

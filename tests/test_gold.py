@@ -47,3 +47,23 @@ def test_validators_reject_what_cannot_be():
         Indicator(name=Text(raw="x"), weight=Quantity(raw="-5", value=-5))
     with pytest.raises(ValidationError, match="before its start"):
         Span(start=10, end=3)
+
+
+WILD = GOLD.parent / "wild"
+WILD_IDS = sorted(p.stem for p in (WILD / "gold").glob("*.json"))
+
+
+def test_wild_set_is_there():
+    raws = sorted(p.stem for p in (WILD / "raw").iterdir())
+    assert len(WILD_IDS) >= 30 and raws == WILD_IDS
+    issues = [load_gold(WILD / "gold" / f"{i}.json").known_issues for i in WILD_IDS]
+    assert sum(1 for k in issues if k) >= 8  # documents with planted inconsistencies
+
+
+@pytest.mark.parametrize("doc_id", WILD_IDS)
+def test_wild_gold_spans_match_source(doc_id):
+    gold = load_gold(WILD / "gold" / f"{doc_id}.json")
+    assert gold.doc_id == doc_id
+    text = (WILD / "raw" / f"{doc_id}.txt").read_text(encoding="utf-8")
+    assert gold_problems(gold, text) == []
+    assert gold.scorecards or gold.funds

@@ -407,3 +407,23 @@ def test_write_results_and_compare(self_scores, golds, tmp_path):
 
     write_results(worse, out)  # overwrite in place
     assert load_run(json_path).aggregate["families"]["funds"]["f1"] < 1.0
+
+
+def test_false_errors_gate_is_a_maximum(golds):
+    from pipeline.evaluation.results import FALSE_ERRORS
+
+    run = _run(_degraded_scores(golds))
+    assert run.family_f1(FALSE_ERRORS) is not None
+    worst = run.false_errors_per_clean_doc()
+    assert check_thresholds(run, {FALSE_ERRORS: worst}) == []
+    if worst:
+        assert check_thresholds(run, {FALSE_ERRORS: worst - 1})
+
+
+def test_every_threshold_set_names_real_gates():
+    thresholds = json.loads(THRESHOLDS_PATH.read_text(encoding="utf-8"))
+    from pipeline.evaluation.results import FALSE_ERRORS
+
+    known = set(FAMILIES) | {"grounding", FALSE_ERRORS, *CHECKER_GATES}
+    for key in ("rules", "rules-wild", "rules-shapes-clean", "rules-shapes-noisy"):
+        assert set(thresholds[key]) <= known, key

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, computed_field
 from rich.console import Console
 from rich.table import Table
 
+from pipeline.evaluation.issues import FALSE
 from pipeline.evaluation.score import FAMILIES, TEXT_THRESHOLD, DocScore, aggregate
 from pipeline.output import atomic_write_text
 
@@ -25,6 +26,8 @@ GROUNDING = "grounding"
 """Name of the grounding rate in thresholds and comparisons, next to the family names."""
 
 CHECKER_GATES = {"checker_precision": "precision", "checker_recall": "recall"}
+FALSE_ERRORS = "max_false_errors_per_clean_doc"
+"""A gate that is a maximum, not a minimum: error findings on a document without issues."""
 """Names of the checker's overall precision and recall in thresholds and comparisons."""
 
 _EPS = 1e-9
@@ -34,6 +37,7 @@ class EvalRun(BaseModel):
     """Scores of one backend over a set of gold documents."""
 
     backend: str
+    set: str = Field(default="seeds", description="the gold set scored: seeds, wild …")
     text_threshold: float = TEXT_THRESHOLD
     docs: list[DocScore] = Field(default_factory=list, description="per-document scores, by doc_id")
     aggregate: dict[str, Any] = Field(
@@ -76,10 +80,25 @@ class EvalRun(BaseModel):
             grounding_rate=agg["grounding"]["rate"],
         )
 
+    def false_errors_per_clean_doc(self) -> int:
+        """The most error findings the checker raised on one document whose gold holds no
+        known issue: what a user of a clean report is told wrongly."""
+        worst = 0
+        for d in self.docs:
+            if d.checker is None or d.checker.known:
+                continue
+            errors = sum(
+                1 for f in d.checker.findings if f.severity == "error" and f.verdict == FALSE
+            )
+            worst = max(worst, errors)
+        return worst
+
     def family_f1(self, family: str) -> float | None:
         """Aggregate F1 of a family (or the grounding rate for ``grounding``)."""
         if family == GROUNDING:
             return self.grounding_rate
+        if family == FALSE_ERRORS:
+            return float(self.false_errors_per_clean_doc())
         if family in CHECKER_GATES:
             overall = self.aggregate.get("checker", {}).get("all")
             return None if overall is None else float(overall[CHECKER_GATES[family]])
@@ -104,7 +123,7 @@ def _has_items(doc: DocScore, family: str) -> bool:
     return fs is not None and (fs.tp + fs.fp + fs.fn) > 0
 
 
-def _fmt(x: float | None) -> str:
+def fmt_score(x: float | None) -> str:
     """Three decimals, but never "1.000" for a score that is not perfect (one miss in 3000
     must not look like none)."""
     if x is None:
@@ -128,8 +147,8 @@ def _f1_rows(run: EvalRun) -> tuple[list[str], list[list[str]], list[str]]:
         for fam in families:
             # A family with no item on either side has a vacuous F1 of 1.0; show a dash so
             # that "nothing to score" is not read as "perfect".
-            row.append(_fmt(doc.families[fam].f1) if _has_items(doc, fam) else "—")
-        row.append(_fmt(doc.grounding.rate) if doc.grounding.total else "—")
+            row.append(fmt_score(doc.families[fam].f1) if _has_items(doc, fam) else "—")
+        row.append(fmt_score(doc.grounding.rate) if doc.grounding.total else "—")
         secs = run.seconds_per_doc.get(doc.doc_id)
         row.append("—" if secs is None else f"{secs:.1f}")
         rows.append(row)
@@ -137,8 +156,8 @@ def _f1_rows(run: EvalRun) -> tuple[list[str], list[list[str]], list[str]]:
     overall = ["**overall**"]
     for fam in families:
         f = agg.get(fam)
-        overall.append(f"**{_fmt(f['f1'])}**" if f and (f["tp"] + f["fp"] + f["fn"]) else "—")
-    overall.append(f"**{_fmt(run.grounding_rate)}**")
+        overall.append(f"**{fmt_score(f['f1'])}**" if f and (f["tp"] + f["fp"] + f["fn"]) else "—")
+    overall.append(f"**{fmt_score(run.grounding_rate)}**")
     mean = run.mean_seconds_per_doc
     overall.append("—" if mean is None else f"{mean:.1f}")
     return header, rows, overall
@@ -154,10 +173,10 @@ def to_markdown(run: EvalRun) -> str:
     """The run as markdown: F1 per document × family with an overall (micro) row, then
     precision/recall with counts per family, label accuracies and example failures."""
     lines = [
-        f"# Evaluation: {run.backend}",
+        f"# Evaluation: {run.backend}" + ("" if run.set == "seeds" else f", {run.set} set"),
         "",
         f"{len(run.docs)} documents; text similarity threshold {run.text_threshold}; "
-        f"grounding rate {_fmt(run.grounding_rate)}. "
+        f"grounding rate {fmt_score(run.grounding_rate)}. "
         "F1 per family, micro-averaged in the overall row; — = nothing to score.",
         "",
         "## F1",
@@ -178,9 +197,9 @@ def to_markdown(run: EvalRun) -> str:
                 str(f["tp"]),
                 str(f["fp"]),
                 str(f["fn"]),
-                _fmt(f["precision"]),
-                _fmt(f["recall"]),
-                _fmt(f["f1"]),
+                fmt_score(f["precision"]),
+                fmt_score(f["recall"]),
+                fmt_score(f["f1"]),
             ]
         )
     lines += _md_table(["family", "TP", "FP", "FN", "precision", "recall", "F1"], pr_rows)
@@ -197,7 +216,7 @@ def to_markdown(run: EvalRun) -> str:
         lines += ["", "## Label accuracy over matched pairs", ""]
         lines += _md_table(
             ["label", "correct", "matched", "accuracy"],
-            [[k, str(v["correct"]), str(v["total"]), _fmt(v["rate"])] for k, v in acc.items()],
+            [[k, str(v["correct"]), str(v["total"]), fmt_score(v["rate"])] for k, v in acc.items()],
         )
 
     lines += _checker_markdown(run)
@@ -237,8 +256,8 @@ def _checker_rows(run: EvalRun) -> list[list[str]]:
                 str(c["false_alarms"]),
                 str(c["known"]),
                 str(c["found"]),
-                _fmt(c["precision"]),
-                _fmt(c["recall"]),
+                fmt_score(c["precision"]),
+                fmt_score(c["recall"]),
             ]
         )
     return rows
@@ -260,7 +279,7 @@ def _on_gold_line(run: EvalRun) -> str:
     g = run.checker_on_gold.get("all", {})
     return (
         f"On the gold Reports themselves (perfect extraction) the checker's precision is "
-        f"{_fmt(g.get('precision'))} and its recall {_fmt(g.get('recall'))}: the difference from "
+        f"{fmt_score(g.get('precision'))} and its recall {fmt_score(g.get('recall'))}: the difference from "
         "the figures above is what extraction costs the checker."
     )
 
@@ -300,7 +319,7 @@ def _checker_markdown(run: EvalRun) -> list[str]:
     return lines
 
 
-def _style(value: str) -> str:
+def style_score(value: str) -> str:
     try:
         x = float(value.strip("*"))
     except ValueError:
@@ -313,14 +332,18 @@ def render_rich(run: EvalRun, console: Console) -> None:
     """The F1 and precision/recall tables on a rich console (green = 1, yellow ≥ 0.9, red)."""
     header, rows, overall = _f1_rows(run)
     table = Table(
-        title=f"{run.backend}: F1 by document and family (text threshold {run.text_threshold})"
+        title=f"{run.backend} on the {run.set}: F1 by document and family "
+        f"(text threshold {run.text_threshold})"
     )
     for i, h in enumerate(header):
         table.add_column(h, justify="left" if i == 0 else "right")
     for row in rows:
-        table.add_row(row[0], *(_style(c) for c in row[1:-1]), row[-1])
+        table.add_row(row[0], *(style_score(c) for c in row[1:-1]), row[-1])
     table.add_row(
-        "[bold]overall[/bold]", *(_style(c) for c in overall[1:-1]), overall[-1], end_section=True
+        "[bold]overall[/bold]",
+        *(style_score(c) for c in overall[1:-1]),
+        overall[-1],
+        end_section=True,
     )
     console.print(table)
 
@@ -336,11 +359,11 @@ def render_rich(run: EvalRun, console: Console) -> None:
             str(f["tp"]),
             str(f["fp"]),
             str(f["fn"]),
-            _style(_fmt(f["precision"])),
-            _style(_fmt(f["recall"])),
-            _style(_fmt(f["f1"])),
+            style_score(fmt_score(f["precision"])),
+            style_score(fmt_score(f["recall"])),
+            style_score(fmt_score(f["f1"])),
         )
-    pr.add_row(GROUNDING, "", "", "", "", "", _style(_fmt(run.grounding_rate)))
+    pr.add_row(GROUNDING, "", "", "", "", "", style_score(fmt_score(run.grounding_rate)))
     console.print(pr)
 
     rows = _checker_rows(run)
@@ -349,7 +372,7 @@ def render_rich(run: EvalRun, console: Console) -> None:
         for h in _CHECKER_HEADER:
             ck.add_column(h, justify="left" if h == "family" else "right")
         for row in rows:
-            ck.add_row(*row[:6], _style(row[6]), _style(row[7]))
+            ck.add_row(*row[:6], style_score(row[6]), style_score(row[7]))
         console.print(ck)
         if run.checker_on_gold:
             console.print(_on_gold_line(run))
@@ -358,7 +381,7 @@ def render_rich(run: EvalRun, console: Console) -> None:
 # --------------------------------------------------------------------------- files
 
 
-def _file_stem(backend: str) -> str:
+def file_stem(backend: str) -> str:
     """The backend name made safe as a file name (``openai/gpt-4o`` → ``openai_gpt-4o``)."""
     stem = re.sub(r"[^\w.\-+:]+", "_", backend).strip("._")
     return stem or "backend"
@@ -368,7 +391,7 @@ def write_results(run: EvalRun, out_dir: Path | str) -> tuple[Path, Path]:
     """Write ``<out_dir>/<backend>.json`` and ``<out_dir>/<backend>.md``; returns both paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    stem = _file_stem(run.backend)
+    stem = file_stem(run.backend if run.set == "seeds" else f"{run.backend}-{run.set}")
     json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
     atomic_write_text(json_path, run.model_dump_json(indent=2) + "\n")
     atomic_write_text(md_path, to_markdown(run))
@@ -394,9 +417,9 @@ def _change(label: str, old: float | None, new: float | None) -> str | None:
     if old is None and new is None:
         return None
     if old is None:
-        return f"{label}: new, {_fmt(new)}"
+        return f"{label}: new, {fmt_score(new)}"
     if new is None:
-        return f"{label}: gone (was {_fmt(old)})"
+        return f"{label}: gone (was {fmt_score(old)})"
     if abs(new - old) <= _EPS:
         return None
     return f"{label}: {old:.3f} → {new:.3f} ({new - old:+.3f})"
@@ -465,6 +488,9 @@ def check_thresholds(run: EvalRun, thresholds: Mapping[str, Any]) -> list[str]:
         value = run.family_f1(family)
         if value is None:
             violations.append(f"{family}: no such family in the run (threshold {minimum})")
+        elif family == FALSE_ERRORS:
+            if value > float(minimum) + _EPS:
+                violations.append(f"{family}: {value:g} > {float(minimum):g}")
         elif value < float(minimum) - _EPS:
             what = (
                 "grounding rate"

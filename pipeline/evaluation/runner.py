@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.check import check_report
+from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.evaluation.gold import load_gold
 from pipeline.evaluation.issues import aggregate_checker, score_findings
 from pipeline.evaluation.results import EvalRun
 from pipeline.evaluation.score import score_report
+from pipeline.evaluation.shapes import SCORED, SHAPES, render
 from pipeline.extract import MODEL_BACKENDS, check_backend
 from pipeline.ingest import read_document
 from pipeline.layout import analyze
@@ -29,6 +31,7 @@ def evaluate(
     backend: str,
     model: ModelExtractor | None = None,
     *,
+    name: str = "seeds",
     before_each: Callable[[str], None] | None = None,
     after_each: Callable[[str, Report], None] | None = None,
 ) -> EvalRun:
@@ -59,8 +62,43 @@ def evaluate(
         scores.append(score_report(gold, pred, doc.original))
         on_gold.append(score_findings(gold, check_report(gold, doc.original)))
     run = EvalRun.build(backend, scores, seconds)
+    run.set = name
     run.checker_on_gold = aggregate_checker(on_gold)
     return run
+
+
+def evaluate_shapes(
+    gold_dirs: list[Path], backend: str, model: ModelExtractor | None = None
+) -> dict[str, EvalRun]:
+    """Every gold scorecard of ``gold_dirs`` rendered into every text shape and read back:
+    one run per shape, scored on the families a rendering holds (see ``shapes``)."""
+    check_backend(backend)
+    golds = [load_gold(p) for d in gold_dirs for p in sorted(Path(d).glob("*.json"))]
+    runs: dict[str, EvalRun] = {}
+    for shape in SHAPES:
+        scores, seconds = [], {}
+        for gold in golds:
+            rendered = render(gold, shape)
+            if rendered is None:
+                continue
+            started = time.perf_counter()
+            doc = Document.from_text(
+                rendered.text,
+                path=Path(f"{rendered.doc_id}.txt"),
+                format="text",
+                encoding="utf-8",
+                raw_bytes=rendered.text.encode("utf-8"),
+            )
+            pred = build_report(doc, analyze(doc.normalized), backend, model)
+            seconds[rendered.doc_id] = time.perf_counter() - started
+            score = score_report(rendered.gold, pred, doc.original)
+            score.families = {k: v for k, v in score.families.items() if k in SCORED}
+            score.checker = None  # a rendering holds no stated relation the gold labels
+            scores.append(score)
+        run = EvalRun.build(backend, scores, seconds)
+        run.set = f"shape {shape}"
+        runs[shape] = run
+    return runs
 
 
 def _raw_for(raw_dir: Path, doc_id: str) -> Path:

@@ -18,7 +18,15 @@ from pipeline.extract.meta import extract_meta, extract_personnel
 from pipeline.extract.scorecards import extract_scorecards
 from pipeline.extract.sections import extract_sections
 from pipeline.layout.model import Layout
-from pipeline.schema import Personnel, Provenance, Report, SourceInfo
+from pipeline.schema import (
+    Fact,
+    Personnel,
+    Provenance,
+    Report,
+    Scorecard,
+    SourceInfo,
+    iter_grounded,
+)
 
 BACKEND = "rules"
 
@@ -33,7 +41,7 @@ def extract_rules(doc: Document, layout: Layout) -> Report:
     for line in department_funds:
         line.measure = dated_measure(line.column or "", line.measure, year)
     department_funds += extract_budget_tables(doc, layout, used_tables, year)
-    facts = extract_facts(doc, layout)
+    facts = _outside(extract_facts(doc, layout), cards)
     return Report(
         doc_id=doc.doc_id,
         source=SourceInfo(
@@ -50,11 +58,25 @@ def extract_rules(doc: Document, layout: Layout) -> Report:
     )
 
 
+def _outside(facts: list[Fact], cards: list[Scorecard]) -> list[Fact]:
+    """The prose figures that do not lie inside a scorecard: a table the layout did not see
+    as one (indented or flattened rows) reads as text to the facts reader, but its cells,
+    already read by the form reader, are not statements of the prose."""
+    extents = []
+    for card in cards:
+        spans = [v.span for _, v in iter_grounded(card) if v.span is not None]
+        if spans:
+            extents.append((min(s.start for s in spans), max(s.end for s in spans)))
+    return [
+        f
+        for f in facts
+        if f.quantity.span is None
+        or not any(a <= f.quantity.span.start and f.quantity.span.end <= b for a, b in extents)
+    ]
+
+
 def _fill(first: Personnel, second: Personnel) -> Personnel:
     """The grid's personnel figures, and the form reader's where the grid found none."""
     return Personnel(
-        **{
-            name: getattr(first, name) or getattr(second, name)
-            for name in type(first).model_fields
-        }
+        **{name: getattr(first, name) or getattr(second, name) for name in type(first).model_fields}
     )

@@ -26,8 +26,12 @@ def recognized_forms(
         if title in seen:
             continue
         seen.add(title)
-        kind = "三公经费表" if "三公" in title else "基础数据表" if "基础数据" in title else "收支表"
-        out.append(RecognizedForm(kind=kind, title=line.table, span=line.amount.span, reader="grid"))
+        kind = (
+            "三公经费表" if "三公" in title else "基础数据表" if "基础数据" in title else "收支表"
+        )
+        out.append(
+            RecognizedForm(kind=kind, title=line.table, span=line.amount.span, reader="grid")
+        )
     if facts:
         out.append(RecognizedForm(kind="prose", span=facts[0].quantity.span, reader="prose"))
     return out

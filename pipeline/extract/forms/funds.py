@@ -60,6 +60,14 @@ def read_funds(doc: Document, units: list[Unit], header: Header, unit: str | Non
     total_cols: tuple[int, ...] | None = None
     while i < len(units) and _unit_note(units[i].text):
         i += 1  # （万元） under the header, 单位：万元
+    # the rest of the label column's header broken over lines (部门（单位）/ 整体支出 / （万元）)
+    lead = i
+    while (
+        i < len(units) and i - lead < 3 and not _is_value(units[i].text) and not _label(units, i)[0]
+    ):
+        i += 1
+    if i < len(units) and not _label(units, i)[0]:
+        i = lead
     while i < len(units):
         label_units, j = _label(units, i)
         if not label_units:
@@ -101,15 +109,34 @@ def read_funds(doc: Document, units: list[Unit], header: Header, unit: str | Non
 
 
 def _label(units: list[Unit], i: int) -> tuple[list[Unit], int]:
-    """The label at ``i``: one unit, or ``其中：`` and the label after it."""
+    """The label at ``i``: one unit, or ``其中：`` and the label after it.  Besides the
+    forms' own row names (年度资金总额, 财政拨款 …), any short text followed by a figure is a
+    row label (全年支出, 其中：基本支出): the blocks' rows are named by each unit."""
     if i >= len(units):
         return [], i
     text = units[i].text
-    if is_label(text):
-        if text.rstrip(":：") == "其中" and i + 1 < len(units) and is_label(units[i + 1].text):
-            return units[i : i + 2], i + 2
+    if text.rstrip(":：") == "其中" and i + 1 < len(units):
+        rest, j = _label(units, i + 1)
+        if rest:
+            return [units[i], *rest], j
+    if is_label(text) or _generic_label(units, i):
         return [units[i]], i + 1
     return [], i
+
+
+_NOT_LABEL = re.compile(r"年度总体目标|总体目标|预期目标|实际完成情况|绩效指标|一级指标|指标")
+
+
+def _generic_label(units: list[Unit], i: int) -> bool:
+    text = units[i].text
+    return (
+        len(text) <= 16
+        and re.search(r"[\u4e00-\u9fff]", text) is not None
+        and not re.search(r"\d", text)
+        and not _NOT_LABEL.search(text)
+        and i + 1 < len(units)
+        and _is_value(units[i + 1].text)
+    )
 
 
 def _is_value(text: str) -> bool:
@@ -326,7 +353,9 @@ def _quantities(doc: Document, placed, roles: list[Role], unit: str | None, glue
         if v.value is None:
             continue
         role = roles[k]
-        col_unit = "%" if role is Role.RATE else (None if role in (Role.WEIGHT, Role.SCORE) else unit)
+        col_unit = (
+            "%" if role is Role.RATE else (None if role in (Role.WEIGHT, Role.SCORE) else unit)
+        )
         if v.part is not None:
             a, b = v.part
             note = f"glued digits {v.unit.text!r} cut where the row's arithmetic allows one reading"

@@ -23,9 +23,7 @@ def group_text(doc: Document, units) -> Text | None:
     return text_at(doc, units[0].start, units[-1].end)
 
 
-def label_and_weight(
-    doc: Document, units
-) -> tuple[Text | None, Quantity | None]:
+def label_and_weight(doc: Document, units) -> tuple[Text | None, Quantity | None]:
     """A label with its weight inside (``决策(25 分)``): the label's text without the
     parenthesis, and the weight as a number grounded on its digits."""
     pieces = pieces_of(units)
@@ -60,7 +58,9 @@ def number_of(doc: Document, units, *, unit: str | None = None) -> Quantity | No
     return q.model_copy(update={"repaired": repaired}) if repaired else q
 
 
-def digits_at(doc: Document, unit: Unit, a: int, b: int, *, unit_name: str | None, note: str) -> Quantity | None:
+def digits_at(
+    doc: Document, unit: Unit, a: int, b: int, *, unit_name: str | None, note: str
+) -> Quantity | None:
     """The number written in characters [a, b) of a glued run (``21182118100%``)."""
     text = unit.text[a:b]
     pct = text.endswith("%")
@@ -100,7 +100,12 @@ def value_cell(doc: Document, units, *, target: bool) -> Quantity | None:
         if q is None:
             return None
         return q.model_copy(
-            update={"value": n.value, "unit": "%" if n.percent else None, "text": None, "repaired": n.repaired}
+            update={
+                "value": n.value,
+                "unit": "%" if n.percent else None,
+                "text": None,
+                "repaired": n.repaired,
+            }
         )
     q = cell_quantity(doc, start, end)
     if q is not None and repaired:

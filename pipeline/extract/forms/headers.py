@@ -120,7 +120,22 @@ FUNDS_MEASURE = {
     Role.SCORE: FundsMeasure.score,
 }
 
-_SUFFIXES = ("（万元）", "(万元)", "（元）", "(元)", "（%）", "(%)", "（分）", "(分)", "（A）", "(A)", "（B）", "(B)", "：", ":")
+_SUFFIXES = (
+    "（万元）",
+    "(万元)",
+    "（元）",
+    "(元)",
+    "（%）",
+    "(%)",
+    "（分）",
+    "(分)",
+    "（A）",
+    "(A)",
+    "（B）",
+    "(B)",
+    "：",
+    ":",
+)
 _MAX_PIECES = 4
 
 
@@ -229,9 +244,13 @@ def _valid(kind: str, columns: list[Column], i: int, k: int) -> Header | None:
         budget = roles & {Role.INITIAL, Role.ADJUSTED, Role.EXECUTED}
         if len(roles - {Role.LABEL}) >= 3 and budget:
             return Header(kind, tuple(columns), i, k)
-    elif Role.NAME in roles and len(
-        roles & {Role.LEVEL1, Role.LEVEL2, Role.TARGET, Role.ACTUAL, Role.WEIGHT, Role.SCORE}
-    ) >= 2:
+    elif (
+        Role.NAME in roles
+        and len(
+            roles & {Role.LEVEL1, Role.LEVEL2, Role.TARGET, Role.ACTUAL, Role.WEIGHT, Role.SCORE}
+        )
+        >= 2
+    ):
         return Header(kind, tuple(columns), i, k)
     return None
 

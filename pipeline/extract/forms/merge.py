@@ -16,7 +16,15 @@ from dataclasses import dataclass
 
 from pipeline.schema import Grounded, Indicator, Scorecard, Span, iter_grounded
 
-_SCALARS = ("title", "project_name", "supervisor", "implementer", "total_score", "max_score", "grade")
+_SCALARS = (
+    "title",
+    "project_name",
+    "supervisor",
+    "implementer",
+    "total_score",
+    "max_score",
+    "grade",
+)
 _CELLS = ("level1", "level2", "target", "actual", "weight", "score", "deviation_note")
 _PREFER_OTHER = 1.1
 """How much better a reading must be to become the base: a grid reading is kept unless the
@@ -51,9 +59,7 @@ def merge_cards(grid: list[Scorecard], pieces: list[Scorecard]) -> list[Merged]:
 
 
 def _values(card: Scorecard) -> list[Span]:
-    return [
-        v.span for path, v in iter_grounded(card) if v.span is not None and path != "title"
-    ]
+    return [v.span for path, v in iter_grounded(card) if v.span is not None and path != "title"]
 
 
 def quality(card: Scorecard) -> float:
@@ -120,7 +126,9 @@ def _fill(base: Scorecard, other: Scorecard, *, rows: bool) -> Scorecard:
     taken = _Taken(_values(base))
     for name in _SCALARS:
         value = getattr(other, name)
-        if getattr(base, name) is None and (name == "title" and value is not None or _free(taken, value)):
+        if getattr(base, name) is None and (
+            name == "title" and value is not None or _free(taken, value)
+        ):
             setattr(base, name, value)
             taken.add(value.span if name != "title" else None)
     for line in other.funds if rows or not base.funds else ():
@@ -145,8 +153,10 @@ def _fill(base: Scorecard, other: Scorecard, *, rows: bool) -> Scorecard:
                         taken.add(value.span)
             continue
         cells = [getattr(ind, c) for c in ("name", "target", "actual", "weight", "score")]
-        if not rows or names.overlaps(ind.name.span) or any(
-            v is not None and v.span is not None and taken.overlaps(v.span) for v in cells
+        if (
+            not rows
+            or names.overlaps(ind.name.span)
+            or any(v is not None and v.span is not None and taken.overlaps(v.span) for v in cells)
         ):
             continue
         base.indicators.append(ind)

@@ -305,8 +305,12 @@ class _Scanner:
             level1=c.level1,
             level2=c.level2,
             name=name,
-            target=value_cell(doc, cells[Role.TARGET], target=True) if Role.TARGET in cells else None,
-            actual=value_cell(doc, cells[Role.ACTUAL], target=False) if Role.ACTUAL in cells else None,
+            target=value_cell(doc, cells[Role.TARGET], target=True)
+            if Role.TARGET in cells
+            else None,
+            actual=value_cell(doc, cells[Role.ACTUAL], target=False)
+            if Role.ACTUAL in cells
+            else None,
             weight=weight,
             score=self._number(row, Role.SCORE),
             deviation_note=group_text(doc, cells[Role.NOTE]) if Role.NOTE in cells else None,

@@ -28,7 +28,13 @@ from pipeline.extract.forms.headers import Role
 from pipeline.extract.forms.tokens import Gap, Unit
 
 _NAME, _WEIGHT, _SCORE, _VALUE = 1, 2, 4, 8
-_BITS = {Role.NAME: _NAME, Role.WEIGHT: _WEIGHT, Role.SCORE: _SCORE, Role.TARGET: _VALUE, Role.ACTUAL: _VALUE}
+_BITS = {
+    Role.NAME: _NAME,
+    Role.WEIGHT: _WEIGHT,
+    Role.SCORE: _SCORE,
+    Role.TARGET: _VALUE,
+    Role.ACTUAL: _VALUE,
+}
 _MAX_GROUP = {
     Role.LEVEL1: 4,
     Role.LEVEL2: 4,
@@ -70,9 +76,17 @@ class _Aligner:
         self.cols = cols
         self.scoring = scoring
         self.name_col = cols.index(Role.NAME)
+        self.level1_col = cols.index(Role.LEVEL1) if Role.LEVEL1 in cols else None
+        self.level2_col = cols.index(Role.LEVEL2) if Role.LEVEL2 in cols else None
         self.weight_col = cols.index(Role.WEIGHT) if Role.WEIGHT in cols else None
         self.score_col = cols.index(Role.SCORE) if Role.SCORE in cols else None
         self.fit = lru_cache(maxsize=None)(self._fit)
+        self.ambiguous_ends = {
+            j
+            for a in range(len(units))
+            for j in range(a + 1, min(a + _MAX_GROUP[Role.LEVEL1], len(units)) + 1)
+            if _ambiguous_level("".join(u.text for u in units[a:j]))
+        }
 
     # ------------------------------------------------------------- the search
 
@@ -101,11 +115,29 @@ class _Aligner:
                         fit = self.fit(c2, i, j, c)
                         if fit is None:
                             continue
+                        if (
+                            c == self.level1_col
+                            and self.level2_col is not None
+                            and c2 != self.level2_col
+                            and i in self.ambiguous_ends
+                        ):
+                            # a level-1 cell opens a level-2 cell under it: a word of both
+                            # levels (成本指标: level 2 under 产出指标 in the older forms,
+                            # level 1 in the newer) followed straight by a name is a level 2
+                            fit -= 1.5
                         self._offer(
                             best, j, (c2, f | _BITS.get(role, 0)), s + fit, (i, key, ("fill", c2))
                         )
                 self._offer_glued(best, i, c, f, s)
         return self._backtrack(best)
+
+    def _unit_follows(self, k: int) -> bool:
+        """Whether unit ``k`` is a bare unit word (家, 个) written just after a number."""
+        return (
+            k < len(self.units)
+            and self.units[k].gap in (Gap.NONE, Gap.SOFT)
+            and V.unit_only(self.units[k].text)
+        )
 
     @staticmethod
     def _offer(best, j: int, key: tuple[int, int], score: float, back: tuple) -> None:
@@ -120,7 +152,7 @@ class _Aligner:
         if w is None or sc != w + 1 or c >= w or (c < 0 and not f):
             return
         cut = glued_pair(self.units[i].text)
-        if cut is None:
+        if cut is None or self._unit_follows(i + 1):
             return
         back = (i, (c, f), ("glued", w, sc, cut))
         self._offer(best, i + 1, (sc, f | _WEIGHT | _SCORE), s + 3.2, back)
@@ -205,15 +237,23 @@ class _Aligner:
             return 1.0 if self.scoring and V.weighted_label(text) and len(group) <= 3 else None
         if role is Role.LEVEL2:
             if V.level2(text):
-                return 2.5
+                # a word of both levels is a level 1 (满意度指标) unless it is one the
+                # forms moved between levels (成本指标), which its neighbours decide
+                return 2.2 if V.level1(text) and not _ambiguous_level(text) else 2.5
             if self.scoring and V.weighted_label(text):
                 return 1.2
             return None
         if role is Role.NAME:
+            if len(group) > 1 and _figure(group[-1].text):
+                return None  # a name does not end in a figure: that is the next cell
             return self._name(text)
         if role in (Role.TARGET, Role.ACTUAL):
+            if V.unit_only(group[0].text) or self._unit_follows(i + len(group)):
+                return None  # a cell neither starts with nor stops before its unit word
             return self._value(role, text)
         if role in (Role.WEIGHT, Role.SCORE):
+            if self._unit_follows(i + len(group)):
+                return None  # ``1 家``: a quantity, not a weight or a score
             return self._number(role, text, prev_col, i)
         if role is Role.NOTE:
             if _placeholder_row(text) or V.placeholder(text):
@@ -233,9 +273,11 @@ class _Aligner:
             or _placeholder_row(text)
         ):
             return None
-        if not self.scoring and (V.level1(text) or V.level2(text)):
-            return None
+        if text.replace(" ", "") in ("指标", "指 标"):
+            return None  # the tail of a level word broken by a space (数量 指标)
         fit = 1.5
+        if not self.scoring and (V.level1(text) or V.level2(text)):
+            fit = 0.4  # a name may repeat its level's words (服务对象满意度), but rarely
         if self.scoring and V.weighted_label(text):
             fit += 1.0
         if len(text) > 40:
@@ -245,7 +287,13 @@ class _Aligner:
         return fit
 
     def _value(self, role: Role, text: str) -> float | None:
-        if V.level1(text) or V.level2(text) or V.weighted_label(text) or _placeholder_row(text):
+        if (
+            V.level1(text)
+            or V.level2(text)
+            or V.weighted_label(text)
+            or _placeholder_row(text)
+            or V.unit_only(text)  # 家 alone is the tail of ``1 家``, not a cell
+        ):
             return None
         if V.percent(text) is not None or (V.quantity_like(text) and V.number(text) is None):
             return 2.0
@@ -261,7 +309,7 @@ class _Aligner:
             return 1.2
         if V.placeholder(text):
             return 0.3
-        return 0.2 if len(text) <= 15 else -0.5
+        return 0.2 if len(text) <= 15 else 0.1  # an actual is often a sentence
 
     def _number(self, role: Role, text: str, prev_col: int, i: int) -> float | None:
         n = V.number(text)
@@ -286,6 +334,14 @@ _TARGET_LIKE = re.compile(
     r"^(?:≥|≤|>|<|＞|＜|=|不低于|不少于|不高于|不超过|大于|小于|达到|\d+(?:\.\d+)?\s*"
     r"(?:%|万元|元|万|个|家|人|次|件|项|户|公里|座|所|台|套|天|日|月|年|分)(?:$|以上|以下|以内))"
 )
+
+
+def _ambiguous_level(text: str) -> bool:
+    return V.level1(text) and V.level2(text) and not text.startswith("满意度")
+
+
+def _figure(text: str) -> bool:
+    return V.number(text) is not None or V.percent(text) is not None
 
 
 def _placeholder_row(text: str) -> bool:
