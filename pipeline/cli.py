@@ -496,7 +496,7 @@ def eval_(
         if wild_gold.is_dir() and any(wild_gold.glob("*.json")):
             runs.append(evaluate(wild_gold, wild / "raw", backend, model, name="wild"))
         shape_runs = {}
-        if shapes if shapes is not None else backend not in MODEL_BACKENDS:
+        if backend not in MODEL_BACKENDS if shapes is None else shapes:
             gold_dirs = [gold] + ([wild_gold] if wild_gold.is_dir() else [])
             shape_runs = evaluate_shapes(gold_dirs, backend, model)
     finally:
@@ -505,8 +505,7 @@ def eval_(
     violations: list[str] = []
     for result in runs:
         render_rich(result, console)
-        stem = backend if result.set == "seeds" else f"{backend}-{result.set}"
-        changes = compare(result, snapshot or Path("eval/results") / f"{stem}.json")
+        changes = compare(result, snapshot or Path("eval/results") / f"{result.name}.json")
         console.print(
             f"[bold]{result.set} against the committed snapshot:[/] "
             + ("no change" if not changes else "")
@@ -515,8 +514,10 @@ def eval_(
             console.print(f"  {line}")
         json_path, md_path = write_results(result, out)
         console.print(f"written {json_path} and {md_path}")
-        if stem in limits:
-            violations += [f"{result.set}: {v}" for v in check_thresholds(result, limits[stem])]
+        if result.name in limits:
+            violations += [
+                f"{result.set}: {v}" for v in check_thresholds(result, limits[result.name])
+            ]
     if shape_runs:
         data = shape_results.summary(backend, shape_runs)
         shape_results.render_rich(data, console)

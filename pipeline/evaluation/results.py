@@ -80,6 +80,12 @@ class EvalRun(BaseModel):
             grounding_rate=agg["grounding"]["rate"],
         )
 
+    @property
+    def name(self) -> str:
+        """What its result files are called: the backend for the seeds (``rules``), the
+        backend and the set otherwise (``rules-wild``)."""
+        return self.backend if self.set == "seeds" else f"{self.backend}-{self.set}"
+
     def false_errors_per_clean_doc(self) -> int:
         """The most error findings the checker raised on one document whose gold holds no
         known issue: what a user of a clean report is told wrongly."""
@@ -391,7 +397,7 @@ def write_results(run: EvalRun, out_dir: Path | str) -> tuple[Path, Path]:
     """Write ``<out_dir>/<backend>.json`` and ``<out_dir>/<backend>.md``; returns both paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    stem = file_stem(run.backend if run.set == "seeds" else f"{run.backend}-{run.set}")
+    stem = file_stem(run.name)
     json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
     atomic_write_text(json_path, run.model_dump_json(indent=2) + "\n")
     atomic_write_text(md_path, to_markdown(run))

@@ -34,7 +34,7 @@ from __future__ import annotations
 import random
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.schema import (
@@ -331,7 +331,7 @@ class _Writer:
         self._chunks: list[str] = []
         self.pos = 0
 
-    def write(self, text: str, targets: list[Grounded] = ()) -> None:  # type: ignore[assignment]
+    def write(self, text: str, targets: Sequence[Grounded] = ()) -> None:
         if not text:
             return
         start = self.pos
@@ -467,7 +467,6 @@ def _write_ocr(w: _Writer, form: Form, rng: random.Random) -> None:
     """Rows on lines; adjacent figures often glue (``1010``); ≥ misread in targets; I/O for
     1/0; one decimal split over lines."""
     split_done = False
-    target_col = None
     for t in form.tables:
         header = [c.text for c in t.rows[0]] if t.header_rows else []
         target_col = header.index("年度指标值") if "年度指标值" in header else None

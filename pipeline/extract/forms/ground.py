@@ -75,6 +75,15 @@ def digits_at(
     return q.model_copy(update={"repaired": note})
 
 
+def _repaired_cell(doc: Document, start: int, end: int, n, **update) -> Quantity | None:
+    """The cell at ``start:end`` grounded as written, holding the value OCR misread (``n``, a
+    repaired reading of its characters) instead of what its characters parse to."""
+    q = cell_quantity(doc, start, end)
+    if q is None:
+        return None
+    return q.model_copy(update={"value": n.value, "text": None, "repaired": n.repaired, **update})
+
+
 def value_cell(doc: Document, units, *, target: bool) -> Quantity | None:
     """A target or actual cell: the whole cell as raw, its number, unit and comparator parsed
     (``满意度 95% 以上``), or qualitative text; OCR misreads are repaired where unmistakable."""
@@ -83,30 +92,9 @@ def value_cell(doc: Document, units, *, target: bool) -> Quantity | None:
     repaired = next((u.repaired for u in units if u.repaired), None)
     if target and (mis := V.misread_target(text)) is not None:
         comparator, n = mis
-        q = cell_quantity(doc, start, end)
-        if q is None:
-            return None
-        return q.model_copy(
-            update={
-                "value": n.value,
-                "unit": "%",
-                "comparator": comparator,
-                "text": None,
-                "repaired": n.repaired,
-            }
-        )
+        return _repaired_cell(doc, start, end, n, unit="%", comparator=comparator)
     if len(units) == 1 and (n := V.ocr_number(text)) is not None:
-        q = cell_quantity(doc, start, end)
-        if q is None:
-            return None
-        return q.model_copy(
-            update={
-                "value": n.value,
-                "unit": "%" if n.percent else None,
-                "text": None,
-                "repaired": n.repaired,
-            }
-        )
+        return _repaired_cell(doc, start, end, n, unit="%" if n.percent else None)
     q = cell_quantity(doc, start, end)
     if q is not None and repaired:
         # a number broken over lines: parse what it says without the break

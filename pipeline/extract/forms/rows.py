@@ -107,9 +107,8 @@ class _Aligner:
             for (c, f), (s, _) in ranked:
                 key = (c, f)
                 self._offer(best, i + 1, key, s + self._skip(i), (i, key, ("skip",)))
-                first = 0 if c >= 0 else 0
                 last = len(self.cols) - 1 if c >= 0 else self.name_col
-                for c2 in range(max(c + 1, first), last + 1):
+                for c2 in range(c + 1, last + 1):
                     role = self.cols[c2]
                     for j in range(i + 1, min(i + _MAX_GROUP[role], m) + 1):
                         fit = self.fit(c2, i, j, c)
