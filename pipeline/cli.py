@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -15,11 +16,12 @@ from rich.table import Table as RichTable
 from rich.tree import Tree
 
 from pipeline.errors import PipelineError
-from pipeline.ingest import iter_inputs, read_document
-from pipeline.layout import analyze
-from pipeline.output import atomic_write_json
-from pipeline.schema import grounded_share
-from pipeline.stages import DocumentResult, process
+
+if TYPE_CHECKING:
+    from pipeline.stages import DocumentResult
+
+# The stages (pydantic models, the layout, the checker) and the model stack are imported by
+# the commands that use them, so `pipeline --help` and a usage error load neither.
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 # Tables are wide; when output is not a terminal, do not squeeze them to 80 columns.
@@ -33,6 +35,9 @@ def layout(
     max_rows: int = typer.Option(0, help="show at most this many rows per table (0 = all)"),
 ) -> None:
     """Show the tables (as grids) and the heading tree reconstructed from FILE."""
+    from pipeline.ingest import read_document
+    from pipeline.layout import analyze
+
     doc = read_document(file)
     result = analyze(doc.normalized)
     console.print(
@@ -70,8 +75,8 @@ def chunks(
     overlap: int = typer.Option(100, help="tokens of overlap between narrative chunks"),
 ) -> None:
     """Show how FILE would be cut into chunks for a model: tables split only between rows."""
-    from rich.markup import escape
-
+    from pipeline.ingest import read_document
+    from pipeline.layout import analyze
     from pipeline.llm.chunking import plan_chunks, plan_totals
 
     if max_tokens < 1 or not 0 <= overlap < max_tokens:
@@ -125,7 +130,7 @@ BACKEND_HELP = (
 
 
 def _model_options(cache: Path | None, no_cache: bool, max_chunk_tokens: int):
-    from pipeline.llm.backend import ModelOptions
+    from pipeline.llm.settings import ModelOptions
 
     if max_chunk_tokens < MIN_CHUNK_TOKENS:
         raise PipelineError(
@@ -136,9 +141,9 @@ def _model_options(cache: Path | None, no_cache: bool, max_chunk_tokens: int):
 
 
 def _open_backend(backend: str, cache: Path | None, no_cache: bool, max_chunk_tokens: int):
-    from pipeline.llm.backend import open_extractor
+    from pipeline.backends import open_backend
 
-    chosen, model, notice = open_extractor(
+    chosen, model, notice = open_backend(
         backend, _model_options(cache, no_cache, max_chunk_tokens)
     )
     if notice:
@@ -160,6 +165,8 @@ def run(
     draft_backend: str = typer.Option("template", help="drafting backend: template or llm"),
 ) -> None:
     """Process reports and write one JSON per document into OUT, named after its input."""
+    from pipeline.ingest import iter_inputs
+
     files = iter_inputs(paths)
     if not files:
         raise PipelineError(f"no input files found in {', '.join(map(str, paths))}")
@@ -255,6 +262,9 @@ def _draft_title(report) -> str:
 def _run_files(
     files, out: Path, backend: str, model, results: list[DocumentResult], drafter=None
 ) -> None:
+    from pipeline.output import atomic_write_json
+    from pipeline.stages import DocumentResult, process
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -368,6 +378,9 @@ def extract_(
     max_chunk_tokens: int = typer.Option(1200, help="token budget of a chunk sent to a model"),
 ) -> None:
     """Extract one report and print its Report JSON (values, spans, findings, provenance)."""
+    from pipeline.ingest import read_document
+    from pipeline.layout import analyze
+    from pipeline.output import atomic_write_json
     from pipeline.stages import build_report
 
     chosen, model = _open_backend(backend, cache, no_cache, max_chunk_tokens)
@@ -469,6 +482,7 @@ def eval_(
 ) -> None:
     """Score a backend against hand-labelled gold: P/R/F1 per field family and document,
     for the seeds, the wild set and (rules) every text shape."""
+    from pipeline.backends import MODEL_BACKENDS
     from pipeline.evaluation.results import (
         check_thresholds,
         compare,
@@ -477,7 +491,6 @@ def eval_(
         write_results,
     )
     from pipeline.evaluation.runner import evaluate, evaluate_shapes
-    from pipeline.extract import MODEL_BACKENDS
 
     model = None
     if backend in MODEL_BACKENDS:
@@ -542,6 +555,8 @@ def _finding_counts(findings: list) -> str:
 
 
 def _summary(results: list[DocumentResult], out: Path) -> None:
+    from pipeline.schema import grounded_share
+
     table = RichTable(title=f"{len(results)} documents → {out}/", title_justify="left")
     right = {"tables", "scorecards", "indicators", "total", "grounded", "seconds"}
     for col in (

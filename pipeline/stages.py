@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.backends import extract
 from pipeline.check import check_report
 from pipeline.document import Document
 from pipeline.errors import PipelineError
-from pipeline.extract import extract
 from pipeline.ingest import read_document
 from pipeline.layout import Layout, analyze
 from pipeline.schema import Report

@@ -14,9 +14,10 @@ import pytest
 from servers.oracle import NoisyOracle, Oracle, load_seed_documents, run_against
 from servers.scripted import scripted_servers
 
+from pipeline.backends import open_backend
 from pipeline.ingest import read_document
 from pipeline.layout import analyze
-from pipeline.llm.backend import ModelExtractor, ModelOptions, open_extractor
+from pipeline.llm.backend import ModelExtractor, ModelOptions
 from pipeline.llm.settings import LLMSettings
 from pipeline.stages import build_report
 
@@ -149,10 +150,10 @@ def test_hybrid_asks_the_model_only_for_tables_the_rules_did_not_read(seeds):
 def test_no_model_configured_falls_back_to_rules_with_one_notice():
     empty = LLMSettings()
     for asked in ("auto", "llm", "hybrid"):
-        backend, model, notice = open_extractor(asked, settings=empty)
+        backend, model, notice = open_backend(asked, settings=empty)
         assert backend == "rules" and model is None
         assert "no model configured" in notice
-    assert open_extractor("rules", settings=empty) == ("rules", None, None)
+    assert open_backend("rules", settings=empty) == ("rules", None, None)
 
 
 def test_run_without_a_model_says_so_once(tmp_path, monkeypatch):

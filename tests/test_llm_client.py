@@ -342,7 +342,9 @@ def test_key_is_read_from_the_named_variable_when_the_client_is_built(
 
 
 def test_key_never_appears_in_settings_errors_or_logs(scripted, client_for, caplog, monkeypatch):
-    caplog.set_level(logging.DEBUG)
+    # `pipeline.cli.main`, run in process by the CLI tests, quiets instructor's logger
+    monkeypatch.setattr(logging.getLogger("instructor"), "level", logging.NOTSET)
+    caplog.set_level(logging.DEBUG)  # after: this clears the loggers' cached levels
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     settings = LLMSettings.from_env(
         {

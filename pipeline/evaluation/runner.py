@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.backends import MODEL_BACKENDS, check_backend
 from pipeline.check import check_report
 from pipeline.document import Document
 from pipeline.errors import PipelineError
@@ -15,7 +16,6 @@ from pipeline.evaluation.issues import aggregate_checker, score_findings
 from pipeline.evaluation.results import EvalRun
 from pipeline.evaluation.score import score_report
 from pipeline.evaluation.shapes import SCORED, SHAPES, render
-from pipeline.extract import MODEL_BACKENDS, check_backend
 from pipeline.ingest import read_document
 from pipeline.layout import analyze
 from pipeline.schema import Report

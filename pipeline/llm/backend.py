@@ -39,7 +39,7 @@ from pipeline.llm.chunking import Chunk, estimate_tokens, plan_chunks, split_chu
 from pipeline.llm.client import ModelCallError, ModelClient
 from pipeline.llm.merge import merge_pieces
 from pipeline.llm.prompts import build_messages, load_prompts
-from pipeline.llm.settings import LLMSettings
+from pipeline.llm.settings import LLMSettings, ModelOptions
 from pipeline.schema import FailedSpan, Provenance, Report, SourceInfo, Span, Usage
 
 TITLE_PAGE = re.compile(r"(?:19|20)\d\d\s*年度?[^\n]{0,30}(?:自评|评价)报告")
@@ -49,17 +49,6 @@ MAX_TITLE_PAGES = 2
 
 MAX_SPLITS = 3
 """How many times a chunk may be halved after truncated answers (down to an eighth)."""
-
-
-@dataclass(frozen=True)
-class ModelOptions:
-    """How the model backends cut and ask; the endpoint itself is ``LLMSettings``."""
-
-    max_chunk_tokens: int = 1200
-    overlap_tokens: int = 100
-    examples: bool = True
-    cache_dir: Path | None = None
-    use_cache: bool = True
 
 
 @dataclass(frozen=True)
@@ -293,32 +282,3 @@ def _add(total: Outcome, o: Outcome) -> None:
     total.completion_tokens += o.completion_tokens
     total.cache_hits += o.cache_hits
     total.chunk_tokens += o.chunk_tokens
-
-
-def open_extractor(
-    backend: str,
-    options: ModelOptions | None = None,
-    *,
-    settings: LLMSettings | None = None,
-) -> tuple[str, ModelExtractor | None, str | None]:
-    """What a command runs: ``(backend, extractor or None, notice or None)``.
-
-    ``auto`` is ``hybrid`` with a configured model; without one, ``auto``, ``llm`` and
-    ``hybrid`` all fall back to ``rules`` and the notice says so (to be shown once per run,
-    not per document)."""
-    from pipeline.extract import MODEL_BACKENDS, check_backend
-
-    settings = settings or LLMSettings.from_env()
-    if backend != "auto":
-        check_backend(backend)
-    if backend == "rules":
-        return "rules", None, None
-    if not settings.configured:
-        instead = f" instead of {backend}" if backend in MODEL_BACKENDS else ""
-        notice = (
-            "no model configured (set PIPELINE_LLM_MODEL and OPENAI_BASE_URL): "
-            f"using the rules backend{instead}"
-        )
-        return "rules", None, notice
-    chosen = "hybrid" if backend == "auto" else backend
-    return chosen, ModelExtractor(settings, options), None

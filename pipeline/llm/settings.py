@@ -13,6 +13,8 @@ import logging
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -138,3 +140,14 @@ class LLMSettings(BaseModel):
                 field = str(error["loc"][0]) if error["loc"] else "?"
                 problems.append(f"{sources.get(field, field)}: {error['msg']}")
             raise ModelConfigError("invalid model settings: " + "; ".join(problems)) from None
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """How the model backends cut and ask; the endpoint itself is ``LLMSettings``."""
+
+    max_chunk_tokens: int = 1200
+    overlap_tokens: int = 100
+    examples: bool = True
+    cache_dir: Path | None = None
+    use_cache: bool = True
