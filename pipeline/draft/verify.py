@@ -16,6 +16,8 @@ Numbers that are not statements are not checked: list and heading numbering (``1
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -119,23 +121,75 @@ def _equal(value: Decimal, decimals: int, unit: str | None, fig: Figure) -> bool
     return abs(value - target) <= abs(target) * COARSEST
 
 
-def _sentence_at(text: str, pos: int) -> str:
-    for m in _SENTENCE.finditer(text):
-        if m.start() <= pos < max(m.end(), m.start() + 1):
-            return m.group().strip()
-    return ""
+def _sentences_at(text: str) -> Callable[[int], str]:
+    """``sentence(pos)``: the sentence of ``text`` holding ``pos``, stripped.  The sentences
+    tile the text (an empty one closes it), so it is the last one starting at or before
+    ``pos``, found by bisection in the sentences split once."""
+    found = [(m.start(), m.end(), m.group()) for m in _SENTENCE.finditer(text)]
+    starts = [s for s, _, _ in found]
+
+    def sentence(pos: int) -> str:
+        i = bisect_right(starts, pos) - 1
+        if i >= 0:
+            start, end, group = found[i]
+            if start <= pos < max(end, start + 1):
+                return group.strip()
+        return ""
+
+    return sentence
+
+
+class _FigureIndex:
+    """The figures by what ``_compatible`` reads of them (unit, whether a count), each group
+    sorted by value with one entry per value and decimals (the first in the list's order):
+    a number can equal only the figures whose value, brought to its unit, rounds to it, so
+    they lie in a window half a unit of its last decimal wide either side, found by
+    bisection.  ``first_equal`` gives what the first ``_equal`` figure of the list would."""
+
+    def __init__(self, figures: list[Figure]) -> None:
+        groups: dict[tuple[str | None, bool], dict[tuple[str, int], tuple[int, Figure]]] = {}
+        for k, f in enumerate(figures):
+            group = groups.setdefault((f.unit, f.how.startswith("count")), {})
+            group.setdefault((str(f.value), f.decimals), (k, f))
+        self.groups = []
+        for entries in groups.values():
+            ordered = sorted(entries.values(), key=lambda e: e[1].value)
+            self.groups.append(([f.value for _, f in ordered], ordered))
+
+    def first_equal(self, value: Decimal, decimals: int, unit: str | None) -> Figure | None:
+        best: tuple[int, Figure] | None = None
+        try:
+            half = Decimal(5).scaleb(-decimals - 1)
+        except InvalidOperation:
+            half = None
+        for values, ordered in self.groups:
+            factor = _compatible(unit, ordered[0][1])
+            if factor is None:
+                continue
+            lo, hi = 0, len(values)
+            if half is not None and factor > 0:
+                low, high = (value - half) * factor, (value + half) * factor
+                slack = (abs(low) + abs(high)) * Decimal("1e-20") + Decimal("1e-20")
+                lo = bisect_left(values, low - slack)
+                hi = bisect_right(values, high + slack)
+            for k, f in ordered[lo:hi]:
+                if (best is None or k < best[0]) and _equal(value, decimals, unit, f):
+                    best = (k, f)
+        return best[1] if best is not None else None
 
 
 def verify(text: str, figures: list[Figure]) -> Verification:
     """Check every number of ``text`` against ``figures``; quantities in Chinese numerals are
     listed as unverified (no figure is written that way)."""
     out = Verification()
+    sentence_at = _sentences_at(text)
     for token, start, end in chinese_numbers(text):
         out.numbers.append(
-            CheckedNumber(token, None, None, start, end, _sentence_at(text, start), None)
+            CheckedNumber(token, None, None, start, end, sentence_at(start), None)
         )
+    first_equal = _FigureIndex(figures).first_equal
     for n in numbers(text):
-        match = next((f for f in figures if _equal(n.value, n.decimals, n.unit, f)), None)
+        match = first_equal(n.value, n.decimals, n.unit)
         out.numbers.append(
             CheckedNumber(
                 text=text[n.start : n.end].strip(),
@@ -143,7 +197,7 @@ def verify(text: str, figures: list[Figure]) -> Verification:
                 unit=n.unit,
                 start=n.start,
                 end=n.end,
-                sentence=_sentence_at(text, n.start),
+                sentence=sentence_at(n.start),
                 figure=match,
             )
         )

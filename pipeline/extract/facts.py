@@ -29,7 +29,7 @@ so ``raw == original[span]`` by construction.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -67,6 +67,7 @@ _LIST_SEPARATOR = "、，,；;"
 """What follows an item of an enumeration of amounts."""
 
 _SENTENCE_END = "。！？!?\n"
+_SENTENCE_END_RE = re.compile(f"[{re.escape(_SENTENCE_END)}]")
 
 _BOUNDARY = set("，。；：、,;:！？!?\n\t|*#【】[]《》<>—")
 """Characters that close the clause naming a figure: punctuation, line and cell breaks,
@@ -121,10 +122,11 @@ def extract_facts(doc: Document, layout: Layout) -> list[Fact]:
     prev_end = 0  # end of the previous figure: a clause never reaches back past it
     prev_label = ""
     prev_sentence = -1
+    sentence_start = _sentence_starts(text)
     for tok in tokens:
         if not tok.figure:
             continue
-        sentence = _sentence_start(text, tok.start)
+        sentence = sentence_start(tok.start)
         label = _label(text, tok.start, max(prev_end, sentence))
         if sentence == prev_sentence and label in _SHARE_OF_PREVIOUS:
             # 100%-80%: the second end of a range shares the first's name;
@@ -262,9 +264,16 @@ def _label(text: str, start: int, floor: int) -> str:
     return label
 
 
-def _sentence_start(text: str, pos: int) -> int:
-    """Offset just after the sentence end before ``pos`` (0 at the start of the text)."""
-    return max(text.rfind(ch, 0, pos) for ch in _SENTENCE_END) + 1
+def _sentence_starts(text: str) -> Callable[[int], int]:
+    """``start(pos)``: the offset just after the sentence end before ``pos`` (0 at the start
+    of the text), by bisection in the sentence ends found once."""
+    ends = [m.start() for m in _SENTENCE_END_RE.finditer(text)]
+
+    def start(pos: int) -> int:
+        i = bisect_left(ends, pos)
+        return ends[i - 1] + 1 if i else 0
+
+    return start
 
 
 def _has_sentence_end(text: str, start: int, end: int) -> bool:

@@ -26,6 +26,7 @@ the original text at its ``span`` by construction.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from pipeline.document import Document
@@ -177,47 +178,93 @@ def _paragraph_items(doc: Document, layout: Layout, candidates: list[_Candidate]
     list).  A restart (``1、`` after ``2、存在问题``) is a nested list, not a sibling, so it
     does not count.  Dropping one item exposes the next (11. → 12. → …): this runs to a
     fixpoint.
+
+    Dropping a candidate only widens its neighbours' ranges (which keeps a nearest line that
+    was found) and takes its line out of the headings' lines, so a candidate once droppable
+    stays droppable: the fixpoint is the same whatever the order of the drops.  It is reached
+    by a work list that looks again only at the candidates a drop can change (the kept
+    neighbours, and those whose list neighbour is the dropped line), each look a bisection
+    in the numbered lines of its style: O((candidates + lines) log lines).
     """
     text = doc.normalized
-    table_spans = [(t.start, t.end) for t in layout.tables]
+    in_table = _in_spans([(t.start, t.end) for t in layout.tables])
 
-    def in_table(pos: int) -> bool:
-        return any(s <= pos < e for s, e in table_spans)
-
-    numbered_lines: list[tuple[int, Numbering]] = []  # (line start offset, numbering)
+    # the numbered lines of each numbering family: their start offsets (ascending), numbers
+    numbered: dict[str, tuple[list[int], list[int]]] = {}
     for line in split_lines(text):
         if line.kind is not Kind.TEXT or in_table(line.start) or _RUN_IN.match(line.text):
             continue
         nb = numbering(line.text)
         if nb is not None and nb.family != "dotted":
-            numbered_lines.append((line.start, nb))
+            starts, numbers = numbered.setdefault(nb.family, ([], []))
+            starts.append(line.start)
+            numbers.append(nb.number)
+
+    n = len(candidates)
+    prev = list(range(-1, n - 1))  # the kept candidates as a doubly linked list
+    nxt = list(range(1, n + 1))
+    line_of = [_line_start(text, c.heading.start) for c in candidates]
+    kept_lines: dict[int, int] = {}  # line start → kept candidates on it
+    for s in line_of:
+        kept_lines[s] = kept_lines.get(s, 0) + 1
+    watching: dict[int, list[int]] = {}  # line start → candidates that had it as neighbour
+
+    def neighbours(k: int) -> list[int]:
+        nb = candidates[k].numbering
+        assert nb is not None
+        h = candidates[k].heading
+        lo = candidates[prev[k]].heading.end if prev[k] >= 0 else 0
+        hi = candidates[nxt[k]].heading.start if nxt[k] < n else len(text)
+        starts, numbers = numbered.get(nb.family, ((), ()))
+        found = []
+        i = bisect_left(starts, line_of[k]) - 1  # the nearest line before this one's
+        if i >= 0 and starts[i] >= lo and numbers[i] == nb.number - 1:
+            found.append(starts[i])
+        j = bisect_left(starts, h.end)  # the nearest line after the heading
+        if j < len(starts) and starts[j] < hi and numbers[j] == nb.number + 1:
+            found.append(starts[j])
+        return found
 
     dropped: set[int] = set()
-    changed = True
-    while changed:
-        changed = False
-        kept = [k for k in range(len(candidates)) if k not in dropped]
-        kept_lines = {_line_start(text, candidates[k].heading.start) for k in kept}
-        for pos_k, k in enumerate(kept):
-            nb = candidates[k].numbering
-            if nb is None or nb.family == "dotted":
-                continue
-            h = candidates[k].heading
-            lo = candidates[kept[pos_k - 1]].heading.end if pos_k > 0 else 0
-            hi = candidates[kept[pos_k + 1]].heading.start if pos_k + 1 < len(kept) else len(text)
-            here = _line_start(text, h.start)
-            before = [(s, o) for s, o in numbered_lines if lo <= s < here and o.family == nb.family]
-            after = [(s, o) for s, o in numbered_lines if h.end <= s < hi and o.family == nb.family]
-            neighbours = []
-            if before and before[-1][1].number == nb.number - 1:
-                neighbours.append(before[-1][0])
-            if after and after[0][1].number == nb.number + 1:
-                neighbours.append(after[0][0])
-            if any(s not in kept_lines for s in neighbours):
-                dropped.add(k)
-                changed = True
-                break
+    todo = list(range(n - 1, -1, -1))  # popped in document order
+    while todo:
+        k = todo.pop()
+        nb = candidates[k].numbering
+        if k in dropped or nb is None or nb.family == "dotted":
+            continue
+        found = neighbours(k)
+        for s in found:
+            watching.setdefault(s, []).append(k)
+        if all(kept_lines.get(s, 0) for s in found):
+            continue
+        dropped.add(k)
+        p, q = prev[k], nxt[k]
+        if p >= 0:
+            nxt[p] = q
+        if q < n:
+            prev[q] = p
+        kept_lines[line_of[k]] -= 1
+        todo.extend(x for x in (q, p) if 0 <= x < n)
+        if not kept_lines[line_of[k]]:
+            todo.extend(watching.pop(line_of[k], ()))
     return dropped
+
+
+def _in_spans(spans: list[tuple[int, int]]):
+    """A test ``pos in any [start, end)`` of ``spans`` by bisection: the spans sorted by start,
+    with the furthest end reached by any span starting at or before each."""
+    spans = sorted(spans)
+    starts = [s for s, _ in spans]
+    reach, furthest = [], -1
+    for _, e in spans:
+        furthest = max(furthest, e)
+        reach.append(furthest)
+
+    def inside(pos: int) -> bool:
+        i = bisect_right(starts, pos)
+        return i > 0 and reach[i - 1] > pos
+
+    return inside
 
 
 def _line_start(text: str, pos: int) -> int:
@@ -235,8 +282,8 @@ def _levels(candidates: list[_Candidate]) -> None:
             last_undotted = c.level
 
 
-def extract_sections(doc: Document, layout: Layout) -> list[Section]:
-    """The report's narrative headings as Sections, in document order."""
+def _candidates(layout: Layout) -> list[_Candidate]:
+    """The layout's headings but table-of-contents lines, with their numbering and level."""
     candidates: list[_Candidate] = []
     for h in layout.headings:
         if _TOC.search(h.text):
@@ -249,7 +296,12 @@ def extract_sections(doc: Document, layout: Layout) -> list[Section]:
         else:
             level = h.level
         candidates.append(_Candidate(h, nb, max(1, min(9, level))))
+    return candidates
 
+
+def extract_sections(doc: Document, layout: Layout) -> list[Section]:
+    """The report's narrative headings as Sections, in document order."""
+    candidates = _candidates(layout)
     dropped = _paragraph_items(doc, layout, candidates)
     kept = [c for k, c in enumerate(candidates) if k not in dropped]
     _levels(kept)

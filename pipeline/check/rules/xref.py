@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -89,11 +90,13 @@ def _near(a: Statement, b: Statement) -> bool:
 def _resolve_stages(group: list[Statement]) -> list[Statement]:
     """A statement of no stated stage or scope (a prose figure, a funds part without a
     column) takes those of a table statement it equals, so that it is compared only with
-    statements of the same quantity."""
+    statements of the same quantity.  The twin is the first such table statement in the
+    group's order (found by ``_Twins``)."""
+    twins = _Twins([(k, t) for k, t in enumerate(group) if not t.prose])
     out = []
-    for s in group:
+    for k, s in enumerate(group):
         if s.stage == "any" or s.scope is None:
-            twin = next((t for t in group if t is not s and not t.prose and _equal(s, t)), None)
+            twin = twins.first_equal(s, k)
             if twin is not None:
                 s = replace(
                     s,
@@ -102,6 +105,75 @@ def _resolve_stages(group: list[Statement]) -> list[Statement]:
                 )
         out.append(s)
     return out
+
+
+class _Twins:
+    """The table statements of a group, by unit, sorted by value with one entry per value as
+    shown (its first two positions in the group): the statements ``_equal`` to one lie within
+    the largest half-unit of the two either side of it, a window found by bisection."""
+
+    def __init__(self, indexed: list[tuple[int, Statement]]) -> None:
+        firsts: dict[tuple[str | None, str], list[tuple[int, Statement]]] = {}
+        for k, t in indexed:
+            at = firsts.setdefault((t.quantity.unit, str(t.value)), [])
+            if len(at) < 2:
+                at.append((k, t))
+        self.by_unit: dict[str | None, tuple[list[Decimal], list[list[tuple[int, Statement]]]]] = {}
+        self.widest: dict[str | None, Decimal] = {}
+        for (unit, _), at in sorted(firsts.items(), key=lambda e: (str(e[0][0]), e[1][0][1].value)):
+            values, entries = self.by_unit.setdefault(unit, ([], []))
+            values.append(at[0][1].value)
+            entries.append(at)
+            self.widest[unit] = max(self.widest.get(unit, Decimal(0)), half_unit(at[0][1].value))
+
+    def first_equal(self, s: Statement, k: int) -> Statement | None:
+        """The first table statement other than ``group[k]`` that ``_equal``s ``s``."""
+        unit = s.quantity.unit
+        if unit not in self.by_unit:
+            return None
+        values, entries = self.by_unit[unit]
+        width = max(half_unit(s.value), self.widest[unit])
+        best: tuple[int, Statement] | None = None
+        for i in range(bisect_left(values, s.value - width), bisect_right(values, s.value + width)):
+            for j, t in entries[i]:
+                if j != k and _equal(s, t):
+                    if best is None or j < best[0]:
+                        best = (j, t)
+                    break
+        return best[1] if best is not None else None
+
+
+def _linked(group: list[Statement]) -> list[list[int]]:
+    """The components (of two or more) of the graph on ``group`` whose edges join two
+    statements of one stage and scope that are ``_near``: the same quantity stated twice.
+
+    Statements alike in unit, value as shown, stage and scope have the same edges, so the
+    edges are found between their classes: sorted by size, a class is ``_near`` only to the
+    classes within ``NEAR`` (0.1% for totals) of it, a window scanned from each."""
+    classes: dict[tuple, list[int]] = {}
+    for i, s in enumerate(group):
+        classes.setdefault((s.quantity.unit, str(s.value), s.stage, s.scope), []).append(i)
+    reps = sorted(
+        (group[members[0]] for members in classes.values()),
+        key=lambda s: (str(s.quantity.unit), abs(_wan(s))),
+    )
+    members_of = {id(group[m[0]]): m for m in classes.values()}
+    group_members = {m[0]: m for m in classes.values()}
+    near = NEAR_TOTAL if group and group[0].category == FundsCategory.total else NEAR
+    edges: list[tuple[int, int]] = []
+    joined: set[int] = set()  # classes with an edge: all their members are linked
+    for x, a in enumerate(reps):
+        reach = abs(_wan(a))
+        for b in reps[x + 1 :]:
+            if b.quantity.unit != a.quantity.unit or abs(_wan(b)) * (1 - near) > reach:
+                break
+            if a.same_stage(b) and a.same_scope(b) and _near(a, b):
+                ma, mb = members_of[id(a)], members_of[id(b)]
+                edges.append((ma[0], mb[0]))
+                joined.update((ma[0], mb[0]))
+    for first in joined:
+        edges += [(first, m) for m in group_members[first][1:]]
+    return _components(len(group), edges)
 
 
 def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
@@ -134,13 +206,7 @@ def same_quantity(report: Report) -> Iterator[Finding]:
             groups.setdefault(s.category, []).append(s)
     for category, group in groups.items():
         group = _resolve_stages(group)
-        edges = [
-            (i, j)
-            for i, a in enumerate(group)
-            for j in range(i + 1, len(group))
-            if a.same_stage(group[j]) and a.same_scope(group[j]) and _near(a, group[j])
-        ]
-        for members in _components(len(group), edges):
+        for members in _linked(group):
             for stated in _by_stage([group[i] for i in members]):
                 values = "、".join(dict.fromkeys(s.quantity.raw for s in stated))
                 name = CATEGORY_ZH.get(category, category.value)
