@@ -34,26 +34,46 @@ _CHAR_MAP = {chr(0xFF10 + i): str(i) for i in range(10)} | {"．": ".", "％": "
 
 @dataclass(frozen=True)
 class OffsetMap:
-    """For normalized character i: it came from original[starts[i]:ends[i]]."""
+    """For normalized character i: it came from original[start(i):start(i) + 1].
 
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    Normalization maps one character to one (or deletes it), so the original offsets of the
+    normalized characters rise by one from character to character except across a deletion.
+    The map is kept as those runs: ``run_starts[k]`` is the normalized index where run k
+    begins and ``run_origins[k]`` the original offset of that character, a few integers per
+    deletion instead of two per character.  Lookups bisect the runs."""
+
+    run_starts: tuple[int, ...]
+    run_origins: tuple[int, ...]
+    length: int  # of the normalized text
     original_length: int
+
+    def start_of(self, i: int) -> int:
+        """The original offset of normalized character ``i`` (0 <= i < length)."""
+        k = bisect_right(self.run_starts, i) - 1
+        return self.run_origins[k] + (i - self.run_starts[k])
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalized span [start, end) to the original span covering the same text."""
-        n = len(self.starts)
+        n = self.length
         if not (0 <= start <= end <= n):
             raise ValueError(f"span {start}-{end} is outside the normalized text (length {n})")
         if start == end:
-            pos = self.starts[start] if start < n else self.original_length
+            pos = self.start_of(start) if start < n else self.original_length
             return pos, pos
-        return self.starts[start], self.ends[end - 1]
+        return self.start_of(start), self.start_of(end - 1) + 1
+
+    def _before(self, pos: int) -> int:
+        """How many normalized characters come from original offsets below ``pos``."""
+        k = bisect_left(self.run_origins, pos) - 1
+        if k < 0:
+            return 0
+        run_end = self.run_starts[k + 1] if k + 1 < len(self.run_starts) else self.length
+        return self.run_starts[k] + min(run_end - self.run_starts[k], pos - self.run_origins[k])
 
     def to_normalized(self, start: int, end: int) -> tuple[int, int]:
         """Map an original span to the smallest normalized span whose characters lie in it."""
-        s = bisect_left(self.starts, start)
-        e = bisect_right(self.ends, end)
+        s = self._before(start)
+        e = self._before(end)
         return s, max(s, e)
 
 
@@ -84,8 +104,9 @@ def normalize(text: str, *, fragment: bool = False) -> tuple[str, OffsetMap]:
     """Normalize ``text``; return the normalized text and its map back to ``text``."""
     deleted = _deleted_ranges(text, fragment)
     out: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
+    run_starts: list[int] = []
+    run_origins: list[int] = []
+    last = -2  # original offset of the last character kept
     d = 0
     i = 0
     n = len(text)
@@ -104,8 +125,10 @@ def normalize(text: str, *, fragment: bool = False) -> tuple[str, OffsetMap]:
             ch = " "
         else:
             ch = _CHAR_MAP.get(ch, ch)
+        if i != last + 1:
+            run_starts.append(len(out))
+            run_origins.append(i)
         out.append(ch)
-        starts.append(i)
-        ends.append(i + 1)
+        last = i
         i += 1
-    return "".join(out), OffsetMap(tuple(starts), tuple(ends), n)
+    return "".join(out), OffsetMap(tuple(run_starts), tuple(run_origins), len(out), n)

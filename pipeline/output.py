@@ -31,4 +31,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 
 
 def atomic_write_json(path: str | Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
+    """Compact JSON (no indent, no spaces after separators): about 5x faster to encode than
+    indented, by the C encoder in one pass, and a fraction of the size."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    atomic_write_text(path, text + "\n")

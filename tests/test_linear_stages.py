@@ -302,3 +302,60 @@ def test_draft_figure_index_as_before_on_generated_numbers(value, decimals, unit
     for probe, places in ((value, decimals), (rounded(value, decimals), decimals), (value, 0)):
         expected = next((f for f in figures if V._equal(probe, places, unit, f)), None)
         assert index.first_equal(probe, places, unit) is expected
+
+
+# --------------------------------------------------------------------------- offset map
+
+
+def _reference_maps(original: str):
+    """The former map, two tuples of one int per character, from the compact one's
+    per-character offsets (which must rise and map each character to its original)."""
+    from pipeline.normalize import normalize
+
+    text, omap = normalize(original)
+    starts = [omap.start_of(i) for i in range(len(text))]
+    assert all(a < b for a, b in zip(starts, starts[1:], strict=False))
+    assert all(0 <= s < len(original) for s in starts)
+    return text, omap, starts, [s + 1 for s in starts]
+
+
+def _check_map(original: str, spans) -> None:
+    from bisect import bisect_left, bisect_right
+
+    text, omap, starts, ends = _reference_maps(original)
+    n = len(text)
+    for a, b in spans:
+        a, b = sorted((min(a, n), min(b, n)))
+        if a == b:
+            pos = starts[a] if a < n else len(original)
+            expected = (pos, pos)
+        else:
+            expected = (starts[a], ends[b - 1])
+        assert omap.to_original(a, b) == expected
+    for a, b in spans:
+        a, b = sorted((min(a, len(original)), min(b, len(original))))
+        s, e = bisect_left(starts, a), bisect_right(ends, b)
+        assert omap.to_normalized(a, b) == (s, max(s, e))
+
+
+_PIECES = st.sampled_from(
+    ["[bookmark: _Hlk1]", "　", "\u200b", "１", "．", "\r\n", "\r", "\n- 3 -\n", "\n", "文", "a", "\ufeff"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=40), st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), max_size=20))
+def test_offset_map_as_before_on_generated_text(parts, spans):
+    _check_map("".join(parts), spans)
+
+
+def test_offset_map_as_before_on_the_seeds():
+    import random
+
+    from conftest import raw_path
+
+    rng = random.Random(16)
+    for doc_id in SEED_IDS:
+        original = raw_path(doc_id).read_text(encoding="utf-8")
+        n = len(original)
+        _check_map(original, [(rng.randrange(n + 1), rng.randrange(n + 1)) for _ in range(300)])
