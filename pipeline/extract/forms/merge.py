@@ -40,11 +40,14 @@ class Merged:
 def merge_cards(grid: list[Scorecard], pieces: list[Scorecard]) -> list[Merged]:
     """The scorecards of both readings, each form once, in document order."""
     merged = [Merged(c, ("grid",)) for c in grid]
+    index = _Index(merged)
     for card in pieces:
-        target = _best_overlap(merged, card)
-        if target is None:
+        k = index.best_overlap(card)
+        if k is None:
             merged.append(Merged(card, ("pieces",)))
+            index.add(len(merged) - 1)
             continue
+        target = merged[k]
         base, other = target.card, card
         readers = (*target.readers, "pieces")
         grid_base = True
@@ -54,6 +57,7 @@ def merge_cards(grid: list[Scorecard], pieces: list[Scorecard]) -> list[Merged]:
             grid_base = False
         target.card = _fill(base, other, rows=not grid_base)
         target.readers = tuple(dict.fromkeys(readers))
+        index.add(k)
     merged.sort(key=lambda m: _first(m.card))
     return merged
 
@@ -103,15 +107,46 @@ class _Taken:
             self.ranges.insert(k, (span.start, span.end))
 
 
-def _best_overlap(merged: list[Merged], card: Scorecard) -> Merged | None:
-    spans = _values(card)
-    best, best_n = None, 0
-    for m in merged:
-        taken = _Taken(_values(m.card))
-        n = sum(1 for s in spans if taken.overlaps(s))
-        if n > best_n:
-            best, best_n = m, n
-    return best
+class _Index:
+    """Which merged cards hold values on which characters, for ``best_overlap``: each card's
+    ``_Taken`` built once (again when its card changes), and the cards listed by the blocks
+    of ``_BLOCK`` characters their values touch, so a reading is compared only with the
+    cards whose values stand near its own, not with every card of the document."""
+
+    def __init__(self, merged: list[Merged]) -> None:
+        self.merged = merged
+        self.taken: dict[int, _Taken] = {}
+        self.blocks: dict[int, set[int]] = {}
+        for k in range(len(merged)):
+            self.add(k)
+
+    def add(self, k: int) -> None:
+        """Index merged card ``k``, new or changed (a block may still list it for values it
+        no longer holds: the blocks only narrow the cards to look at)."""
+        spans = _values(self.merged[k].card)
+        self.taken[k] = _Taken(spans)
+        for s in spans:
+            for b in range(s.start // _BLOCK, max(s.start, s.end - 1) // _BLOCK + 1):
+                self.blocks.setdefault(b, set()).add(k)
+
+    def best_overlap(self, card: Scorecard) -> int | None:
+        """The index of the merged card with most of ``card``'s values overlapping its own
+        (the first of them in the list), or None when none overlaps."""
+        spans = _values(card)
+        near: set[int] = set()
+        for s in spans:
+            for b in range(s.start // _BLOCK, max(s.start, s.end - 1) // _BLOCK + 1):
+                near |= self.blocks.get(b, set())
+        best, best_n = None, 0
+        for k in sorted(near):
+            taken = self.taken[k]
+            n = sum(1 for s in spans if taken.overlaps(s))
+            if n > best_n:
+                best, best_n = k, n
+        return best
+
+
+_BLOCK = 512
 
 
 def _free(taken: _Taken, value: Grounded | None) -> bool:

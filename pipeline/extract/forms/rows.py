@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from pipeline.extract.forms import values as V
 from pipeline.extract.forms.headers import Role
@@ -80,13 +79,14 @@ class _Aligner:
         self.level2_col = cols.index(Role.LEVEL2) if Role.LEVEL2 in cols else None
         self.weight_col = cols.index(Role.WEIGHT) if Role.WEIGHT in cols else None
         self.score_col = cols.index(Role.SCORE) if Role.SCORE in cols else None
-        self.fit = lru_cache(maxsize=None)(self._fit)
         self.ambiguous_ends = {
             j
             for a in range(len(units))
             for j in range(a + 1, min(a + _MAX_GROUP[Role.LEVEL1], len(units)) + 1)
             if _ambiguous_level("".join(u.text for u in units[a:j]))
         }
+        self.texts = [u.text for u in units]
+        self._fits: dict[tuple, float | None] = {}
 
     # ------------------------------------------------------------- the search
 
@@ -221,10 +221,20 @@ class _Aligner:
             return -0.5
         return -1.2
 
-    def _fit(self, col: int, i: int, j: int, prev_col: int) -> float | None:
+    def fit(self, col: int, i: int, j: int, prev_col: int) -> float | None:
+        """How well units i..j fit column ``col`` after column ``prev_col``, memoized: the
+        fit depends on the column's role and, for a score, on whether a weight precedes it,
+        so the columns of one role and the states before them share one computation."""
         role = self.cols[col]
+        after_weight = role is Role.SCORE and prev_col == self.weight_col and i > 0
+        key = (role, i, j, after_weight)
+        if key not in self._fits:
+            self._fits[key] = self._fit(role, i, j, prev_col)
+        return self._fits[key]
+
+    def _fit(self, role: Role, i: int, j: int, prev_col: int) -> float | None:
         group = self.units[i:j]
-        text = "".join(u.text for u in group)
+        text = "".join(self.texts[i:j])
         join = sum(_JOIN[u.gap] for u in group[1:])
         fit = self._cell(role, text, group, prev_col, i)
         return None if fit is None else fit + join
