@@ -477,3 +477,11 @@ def test_scripted_server_lists_its_model_and_reports_an_exhausted_script(scripte
         ("GET", "/v1/models"),
         ("POST", "/v1/chat/completions"),
     ]
+
+
+def test_the_scripted_server_sends_without_nagle_delay():
+    """Headers and body are two writes; without TCP_NODELAY the second waits for a delayed
+    ACK (~40 ms a call), which benchmarks would count as the client's."""
+    from servers.scripted import ScriptedServer, _make_handler
+
+    assert _make_handler(ScriptedServer([])).disable_nagle_algorithm is True

@@ -277,6 +277,10 @@ def _completion(step: Step, request_body: dict[str, Any], model: str, n: int) ->
 def _make_handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # TCP_NODELAY: the headers and the body go out as separate writes, and with Nagle's
+        # algorithm the body waits for the client's delayed ACK (~40 ms a call on loopback),
+        # which the model-path benchmark would count as the pipeline's
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
             pass  # quiet: the request log is the record
