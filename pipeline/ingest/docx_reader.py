@@ -14,8 +14,46 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 
+MAX_UNCOMPRESSED = 512 * 2**20
+"""Bytes all members of a .docx may inflate to.  python-docx holds every part of the package
+in memory and parses its XML into a tree several times the XML's size, so this bounds the
+memory a file can claim (a 5 MB file whose document.xml inflates to 1 GB reached 15.7 GB)."""
+MAX_RATIO = 100
+"""Largest compression ratio of a member over ``RATIO_FLOOR``: Word's XML deflates 5–20×,
+images barely; a zip bomb is deflated zeros or spaces, over 1000×."""
+RATIO_FLOOR = 2**20
+MAX_MEMBERS = 10_000
+
+
+def _check_package(path: Path, data: bytes) -> None:
+    """Refuse a package whose declared sizes would inflate past the limits, before anything
+    is decompressed.  The declared sizes are enough: Python's zipfile never inflates a
+    member past the size its directory entry states."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            members = z.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise InputError(path, f"not a readable .docx file ({e})") from None
+    if len(members) > MAX_MEMBERS:
+        raise InputError(path, f"not a .docx a report would be: {len(members)} parts in the package")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED:
+        raise InputError(
+            path,
+            f"the .docx inflates to {total / 2**20:.0f} MiB; the limit is "
+            f"{MAX_UNCOMPRESSED // 2**20} MiB (a zip bomb?)",
+        )
+    for m in members:
+        if m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            raise InputError(
+                path,
+                f"{m.filename} is compressed {m.file_size / max(m.compress_size, 1):.0f}:1 "
+                f"(limit {MAX_RATIO}:1); refused as a likely zip bomb",
+            )
+
 
 def read_docx(path: Path, data: bytes) -> str:
+    _check_package(path, data)
     try:
         import docx  # python-docx
         from docx.table import Table

@@ -31,6 +31,11 @@ def read_text(path: Path, data: bytes) -> tuple[str, str, tuple[str, ...]]:
         return _strict(path, data[3:], "utf-8"), "utf-8-sig", ()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _strict(path, data, "utf-16"), "utf-16", ()
+    if b"\x00" in data[:8192]:  # UTF-8 and GB18030 text never holds a NUL; UTF-16 text does
+        found = _utf16_without_bom(data)
+        if found is not None:
+            text, encoding = found
+            return text, encoding, (f"no byte-order mark: read as {encoding.upper()}",)
     if _looks_binary(data):
         raise InputError(path, "looks like a binary file, not text (NUL or control bytes)")
     try:
@@ -57,6 +62,21 @@ def read_text(path: Path, data: bytes) -> tuple[str, str, tuple[str, ...]]:
             path, "text encoding could not be determined (not UTF-8, GB18030 or any known encoding)"
         )
     return str(best), best.encoding, (f"encoding guessed as {best.encoding}",)
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a byte-order mark (Windows tools do this): the decoding,
+    little- or big-endian, that gives text, or None.  Text means it decodes strictly and is
+    mostly CJK and ASCII with no control characters but line breaks and tabs; a binary file
+    decoded as UTF-16 gives scattered code points and controls, which fail that."""
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data[: len(data) // 2 * 2].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _mostly_cjk_or_ascii(text) and not any(ord(c) in _CONTROL for c in text[:4096]):
+            return text, encoding
+    return None
 
 
 def _strict(path: Path, data: bytes, encoding: str) -> str:
