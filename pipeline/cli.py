@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -15,10 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 from rich.tree import Tree
 
-from pipeline.errors import PipelineError
-
-if TYPE_CHECKING:
-    from pipeline.stages import DocumentResult
+from pipeline.errors import FatalError, PipelineError, shown
+from pipeline.limits import DEFAULT_DOC_TIMEOUT
 
 # The stages (pydantic models, the layout, the checker) and the model stack are imported by
 # the commands that use them, so `pipeline --help` and a usage error load neither.
@@ -45,7 +42,7 @@ def layout(
         f"tables={len(result.tables)} headings={len(result.headings)}"
     )
     for w in doc.warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(f"[yellow]warning:[/] {escape(w)}")
     for t in result.tables:
         title = f"table {t.index} · {t.format} · {len(t.rows)}×{t.width}" + (
             f" · {t.title}" if t.title else ""
@@ -93,7 +90,7 @@ def chunks(
         f"max_tokens={max_tokens} overlap={overlap}"
     )
     for w in doc.warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(f"[yellow]warning:[/] {escape(w)}")
     grid = RichTable(title_justify="left")
     for col in ("#", "kind", "table", "start–end", "tokens", "header", "text"):
         grid.add_column(col, justify="right" if col in {"#", "table", "tokens"} else "left")
@@ -163,36 +160,71 @@ def run(
         False, "--draft", help="also draft the narrative sections: OUT/<name>.draft.md and .docx"
     ),
     draft_backend: str = typer.Option("template", help="drafting backend: template or llm"),
+    doc_timeout: float = typer.Option(
+        DEFAULT_DOC_TIMEOUT,
+        "--doc-timeout",
+        help="seconds one document may take before it is stopped as an error (0: no limit)",
+    ),
 ) -> None:
-    """Process reports and write one JSON per document into OUT, named after its input."""
-    from pipeline.ingest import iter_inputs
+    """Process reports and write one JSON per document into OUT, named after its input
+    (its path relative to the folder given: sub/a.txt → OUT/sub/a.json)."""
+    from pipeline import batch
+    from pipeline.ingest import input_files
 
-    files = iter_inputs(paths)
-    if not files:
-        raise PipelineError(f"no input files found in {', '.join(map(str, paths))}")
+    if doc_timeout < 0:
+        raise PipelineError(f"--doc-timeout {doc_timeout:g}: give 0 (no limit) or more seconds")
     if draft_backend not in ("template", "llm"):
         raise PipelineError(f"--draft-backend {draft_backend!r}: give template or llm")
+    jobs = batch.plan_jobs(input_files(paths, exclude=out))
+    if not jobs:
+        raise PipelineError(f"no input files found in {', '.join(map(shown, paths))}")
+    batch.prepare_output(out)
+    if doc_timeout and not batch.forking():
+        err_console.print("[yellow]note:[/] --doc-timeout is not enforced on this platform")
     chosen, model = _open_backend(backend, cache, no_cache, max_chunk_tokens)
     drafter = _Drafter(draft_backend, model) if draft else None
-    results: list[DocumentResult] = []
+    settings = batch.Settings(out=out, backend=chosen, model=model, drafter=drafter)
     try:
-        _run_files(files, out, chosen, model, results, drafter)
+        rows = _run_jobs(jobs, settings, doc_timeout)
+    except FatalError as e:
+        _summary(getattr(e, "rows", []), out)
+        raise PipelineError(f"{e}; the run is stopped") from None
     finally:
         if drafter is not None:
             drafter.close()
         if model is not None:
             model.close()
-    _summary(results, out)
-    if not any(r.ok for r in results):
+    _summary(rows, out)
+    if not any(r.ok for r in rows):
         raise typer.Exit(1)
-    if any(not r.ok or _partial(r) for r in results):
+    if any(r.status != "ok" for r in rows):
         raise typer.Exit(2)
 
 
-def _partial(result: DocumentResult) -> bool:
-    """A document some of whose chunks a model failed to read: written, but not whole."""
-    prov = result.report.provenance if result.report is not None else None
-    return bool(prov and prov.failed)
+def _run_jobs(jobs, settings, timeout: float):
+    from pipeline.batch import run_batch
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("processing", total=len(jobs))
+
+        done_count = 0
+
+        def done(job, row) -> None:
+            nonlocal done_count
+            done_count += 1
+            progress.advance(task)
+            if done_count < len(jobs):
+                progress.update(task, description=f"processing {escape(jobs[done_count].shown)}")
+
+        progress.update(task, description=f"processing {escape(jobs[0].shown)}")
+        return run_batch(jobs, settings, timeout=timeout, on_row=done)
 
 
 class _Drafter:
@@ -244,60 +276,6 @@ def _checked(report):
     return report
 
 
-def _write_drafts(drafts, report, stem: Path) -> None:
-    from pipeline.draft.output import write_docx, write_markdown
-
-    title = _draft_title(report)
-    write_markdown(drafts, stem.with_suffix(".draft.md"), title)
-    write_docx(drafts, stem.with_suffix(".draft.docx"), title)
-
-
-def _draft_title(report) -> str:
-    unit = report.meta.unit_name.text if report.meta.unit_name else ""
-    fy = report.meta.fiscal_year
-    year = f"{fy.value:f}" if fy is not None and fy.value is not None else ""
-    return f"{unit}{year}{'年度' if year else ''}绩效自评报告（草稿）"
-
-
-def _run_files(
-    files, out: Path, backend: str, model, results: list[DocumentResult], drafter=None
-) -> None:
-    from pipeline.output import atomic_write_json
-    from pipeline.stages import DocumentResult, process
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("processing", total=len(files))
-        for f in files:
-            progress.update(task, description=f"processing {f.name}")
-            try:
-                result = process(f, backend, model)
-            except Exception as e:  # a bug must not stop the batch; it is reported per file
-                logging.getLogger(__name__).debug("unexpected error", exc_info=True)
-                result = DocumentResult(
-                    path=str(f), error=f"{f}: unexpected error ({type(e).__name__}: {e})"
-                )
-            if result.ok and drafter is not None and result.report is not None:
-                try:
-                    drafts = drafter(result.report)
-                    _write_drafts(drafts, result.report, out / f.stem)
-                    result.extra["drafts"] = [d.summary() for d in drafts]
-                except Exception as e:  # drafting a document must not stop the batch either
-                    logging.getLogger(__name__).debug("drafting failed", exc_info=True)
-                    result.extra["drafts_error"] = f"{type(e).__name__}: {e}"
-                    err_console.print(f"[red]error:[/] {f}: drafting failed ({e})")
-            if result.ok:
-                atomic_write_json(out / f"{f.stem}.json", result.to_json())
-            results.append(result)
-            progress.advance(task)
-
-
 @app.command("draft")
 def draft_(
     report_json: Path = typer.Argument(..., help="a Report JSON, or a document JSON of `run`"),
@@ -316,7 +294,7 @@ def draft_(
     the data, and what cannot be verified is listed (exit 4 when a section is not verified)."""
     from pipeline.check.sources import load_report
     from pipeline.draft import check_kind, draft_all, draft_section
-    from pipeline.draft.output import to_markdown, write_docx, write_markdown
+    from pipeline.draft.output import draft_title, to_markdown, write_docx, write_markdown
 
     if all_ == (section is not None):
         raise PipelineError("give either --section KIND or --all")
@@ -342,7 +320,7 @@ def draft_(
     finally:
         if client is not None:
             client.close()
-    title = _draft_title(report) if all_ else None
+    title = draft_title(report) if all_ else None
     if output is None:
         sys.stdout.write(to_markdown(drafts, title))
     else:
@@ -353,7 +331,7 @@ def draft_(
             if all_:
                 write_docx(drafts, md.with_suffix(".docx"), title)
         except OSError as e:
-            raise PipelineError(f"{output}: cannot write the draft ({e.strerror or e})") from None
+            raise PipelineError(f"{shown(output)}: cannot write the draft ({e.strerror or e})") from None
         err_console.print("written " + " and ".join(map(str, written)))
     for d in drafts:
         v = d.verification
@@ -402,17 +380,11 @@ def extract_(
 
 
 def _usage_line(report) -> None:
-    prov = report.provenance
-    if prov is None or prov.model is None:
-        return
-    u = prov.usage
-    err_console.print(
-        f"{report.doc_id}: {prov.backend} with {prov.model}: {u.calls} calls, "
-        f"{u.prompt_tokens}+{u.completion_tokens} tokens, {u.cache_hits} cached, "
-        f"amplification {u.amplification:.2f}, {len(prov.ungrounded)} ungrounded dropped, "
-        f"{len(prov.fuzzy)} fuzzy, {len(prov.conflicts)} conflicts, "
-        f"{len(prov.failed)} failed chunks"
-    )
+    from pipeline.batch import usage_text
+
+    line = usage_text(report)
+    if line:
+        err_console.print(escape(line))
 
 
 @app.command()
@@ -543,25 +515,37 @@ def eval_(
         raise typer.Exit(1)
 
 
-def _finding_counts(findings: list) -> str:
+def _finding_counts(counts: dict[str, int]) -> str:
     """``2 errors, 1 warning`` in colour, or ``none``."""
     style = {"error": "red", "warning": "yellow", "info": "cyan"}
     parts = []
     for sev, colour in style.items():
-        n = sum(1 for f in findings if f.severity.value == sev)
+        n = counts.get(sev, 0)
         if n:
             parts.append(f"[{colour}]{n} {sev}{'s' if n > 1 and sev != 'info' else ''}[/]")
     return ", ".join(parts) or "none"
 
 
-def _summary(results: list[DocumentResult], out: Path) -> None:
-    from pipeline.schema import grounded_share
+_STATUS = {
+    "ok": "[green]ok[/]",
+    "partial": "[yellow]partial[/]",
+    "empty": "[yellow]empty[/]",
+    "error": "[red]error[/]",
+}
 
-    table = RichTable(title=f"{len(results)} documents → {out}/", title_justify="left")
+
+def _summary(rows, out: Path) -> None:
+    """The table of a run, one row per document, then what needs saying: model usage,
+    notes (warnings, renamed outputs, drafting problems) and errors, one line each.  Every
+    document-derived string is escaped: rich would read ``[/i]`` in a name as markup."""
+    from pipeline.batch import ERRORS_LOG
+
+    table = RichTable(title=escape(f"{len(rows)} documents → {shown(out)}/"), title_justify="left")
     right = {"tables", "scorecards", "indicators", "total", "grounded", "seconds"}
     for col in (
         "document",
         "format",
+        "forms",
         "tables",
         "scorecards",
         "indicators",
@@ -573,34 +557,42 @@ def _summary(results: list[DocumentResult], out: Path) -> None:
         "status",
     ):
         table.add_column(col, justify="right" if col in right else "left")
-    for r in results:
-        name = Path(r.path).name
-        if not (r.ok and r.document and r.layout and r.report):
-            table.add_row(name, *[""] * 8, f"{r.seconds:.2f}", "[red]error[/]")
+    for r in rows:
+        if not r.ok:
+            table.add_row(escape(r.document), *[""] * 9, f"{r.seconds:.2f}", _STATUS["error"])
             continue
-        rep = r.report
-        totals = [c.total_score.raw for c in rep.scorecards if c.total_score]
-        grades = [c.grade.raw for c in rep.scorecards if c.grade]
         table.add_row(
-            name,
-            r.document.format,
-            str(len(r.layout.tables)),
-            str(len(rep.scorecards)),
-            str(sum(len(c.indicators) for c in rep.scorecards)),
-            ", ".join(totals[:3]) + ("…" if len(totals) > 3 else ""),
-            ", ".join(grades[:2]),
-            _finding_counts(rep.findings),
-            f"{grounded_share(rep, r.document.original):.0%}",
+            escape(r.document),
+            r.format,
+            escape(", ".join(r.forms)),
+            str(r.tables),
+            str(r.scorecards),
+            str(r.indicators),
+            escape(", ".join(r.totals[:3]) + ("…" if len(r.totals) > 3 else "")),
+            escape(", ".join(r.grades[:2])),
+            _finding_counts(r.findings),
+            f"{r.grounded:.0%}" if r.grounded is not None else "",
             f"{r.seconds:.2f}",
-            "[yellow]partial[/]" if _partial(r) else "[green]ok[/]",
+            _STATUS.get(r.status, escape(r.status)),
         )
     console.print(table)
-    for r in results:
-        if r.report is not None:
-            _usage_line(r.report)
-    for r in results:
-        if not r.ok:
-            err_console.print(f"[red]error:[/] {r.error}")
+    for r in rows:
+        if r.usage:
+            err_console.print(escape(r.usage))
+    for r in rows:
+        if r.reason is not None:
+            err_console.print(f"[yellow]{r.status}:[/] {escape(r.document)}: {escape(r.reason)}")
+    for r in rows:
+        for note in r.notes:
+            err_console.print(f"[yellow]note:[/] {escape(note)}")
+    for r in rows:
+        if r.error is not None:
+            err_console.print(f"[red]error:[/] {escape(r.error)}")
+    if any(r.traceback for r in rows):
+        log = shown(out / ERRORS_LOG)
+        err_console.print(
+            f"[yellow]note:[/] the tracebacks of unexpected errors are in {escape(log)}"
+        )
 
 
 def _usage_error_line(e) -> str:

@@ -4,24 +4,8 @@ exceptions (typer now bundles its own click)."""
 
 from __future__ import annotations
 
-import logging
-import sys
-
 import pytest
-
-from pipeline.cli import main
-
-
-def run_main(monkeypatch, capsys, *argv: str) -> tuple[int, str]:
-    """``pipeline ARGV`` in this process: its exit status and what it printed."""
-    monkeypatch.setattr(sys, "argv", ["pipeline", *argv])
-    # main() quiets instructor's logger for the process; keep that out of later tests
-    instructor_log = logging.getLogger("instructor")
-    monkeypatch.setattr(instructor_log, "level", instructor_log.level)
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out + captured.err
+from clirun import one_line, run_main
 
 
 @pytest.mark.parametrize(
@@ -44,16 +28,14 @@ def run_main(monkeypatch, capsys, *argv: str) -> tuple[int, str]:
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(monkeypatch, capsys, argv, says):
-    code, printed = run_main(monkeypatch, capsys, *argv)
-    assert code == 2, printed
-    assert "Traceback" not in printed
-    lines = [line for line in printed.splitlines() if line.strip()]
-    assert len(lines) == 1, printed
-    assert lines[0].startswith("error:") and says in lines[0]
+    code, out, err = run_main(monkeypatch, capsys, *argv)
+    assert code == 2, out + err
+    line = one_line(out + err)
+    assert line.startswith("error:") and says in line
 
 
 def test_a_file_name_starting_with_a_dash_is_read_after_double_dash(monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)
-    code, printed = run_main(monkeypatch, capsys, "layout", "--", "-report.txt")
+    code, out, err = run_main(monkeypatch, capsys, "layout", "--", "-report.txt")
     assert code == 1
-    assert printed.strip() == "error: -report.txt: no such file"
+    assert one_line(out + err) == "error: -report.txt: no such file"

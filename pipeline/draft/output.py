@@ -61,3 +61,23 @@ def write_docx(drafts: Sequence[Draft], path: Path, title: str | None = None) ->
     buffer = io.BytesIO()
     doc.save(buffer)
     atomic_write_bytes(path, buffer.getvalue())
+
+
+def draft_title(report) -> str:
+    """The title of a document's drafts: its unit and year, marked as a draft."""
+    unit = report.meta.unit_name.text if report.meta.unit_name else ""
+    fy = report.meta.fiscal_year
+    year = f"{fy.value:f}" if fy is not None and fy.value is not None else ""
+    return f"{unit}{year}{'年度' if year else ''}绩效自评报告（草稿）"
+
+
+def draft_paths(stem: Path) -> tuple[Path, Path]:
+    """Where ``run --draft`` writes a document's drafts: ``<stem>.draft.md`` and ``.docx``."""
+    return stem.with_name(stem.name + ".draft.md"), stem.with_name(stem.name + ".draft.docx")
+
+
+def write_drafts(drafts: Sequence[Draft], report, stem: Path) -> None:
+    md, docx = draft_paths(stem)
+    title = draft_title(report)
+    write_markdown(drafts, md, title)
+    write_docx(drafts, docx, title)
