@@ -38,7 +38,7 @@ def layout(
     doc = read_document(file)
     result = analyze(doc.normalized)
     console.print(
-        f"[bold]{doc.path}[/]  format={doc.format} encoding={doc.encoding} "
+        f"[bold]{escape(shown(doc.path))}[/]  format={doc.format} encoding={doc.encoding} "
         f"tables={len(result.tables)} headings={len(result.headings)}"
     )
     for w in doc.warnings:
@@ -47,20 +47,22 @@ def layout(
         title = f"table {t.index} · {t.format} · {len(t.rows)}×{t.width}" + (
             f" · {t.title}" if t.title else ""
         )
-        grid = RichTable(title=title, show_header=False, show_lines=True, title_justify="left")
+        grid = RichTable(title=escape(title), show_header=False, show_lines=True, title_justify="left")
         for _ in range(t.width):
             grid.add_column(overflow="fold", max_width=24)
         rows = t.grid() if not max_rows else t.grid()[:max_rows]
         for row in rows:
-            grid.add_row(*(row + [""] * (t.width - len(row))))
+            grid.add_row(*(escape(cell) for cell in row + [""] * (t.width - len(row))))
         console.print(grid)
         for note in t.uncertain:
-            console.print(f"  [yellow]uncertain:[/] {note}")
+            console.print(f"  [yellow]uncertain:[/] {escape(note)}")
     tree = Tree("[bold]headings[/]")
     nodes: dict[int, Tree] = {}
     for k, h in enumerate(result.headings):
         parent = nodes.get(h.parent) if h.parent is not None else tree
-        label = f"{h.text}" + (f"  [yellow](uncertain: {h.uncertain})[/]" if h.uncertain else "")
+        label = escape(h.text) + (
+            f"  [yellow](uncertain: {escape(h.uncertain)})[/]" if h.uncertain else ""
+        )
         nodes[k] = (parent or tree).add(label)
     console.print(tree)
 
@@ -86,7 +88,7 @@ def chunks(
     planned = plan_chunks(doc, result, max_tokens=max_tokens, overlap_tokens=overlap)
     totals = plan_totals(doc, planned)
     console.print(
-        f"[bold]{doc.path}[/]  format={doc.format} tables={len(result.tables)} "
+        f"[bold]{escape(shown(doc.path))}[/]  format={doc.format} tables={len(result.tables)} "
         f"max_tokens={max_tokens} overlap={overlap}"
     )
     for w in doc.warnings:
@@ -332,16 +334,16 @@ def draft_(
                 write_docx(drafts, md.with_suffix(".docx"), title)
         except OSError as e:
             raise PipelineError(f"{shown(output)}: cannot write the draft ({e.strerror or e})") from None
-        err_console.print("written " + " and ".join(map(str, written)))
+        err_console.print(escape("written " + " and ".join(map(shown, written))))
     for d in drafts:
         v = d.verification
         colour = "green" if d.ok else "red"
         err_console.print(
-            f"{d.title} ({d.kind}, {d.backend}): [{colour}]{d.status}[/], "
+            f"{escape(d.title)} ({d.kind}, {d.backend}): [{colour}]{d.status}[/], "
             f"{v.verified}/{v.total} numbers verified ({v.share:.0%}), {d.attempts} attempt(s)"
         )
         for n in v.unverified:
-            err_console.print(f"  unverified {n.text}: {n.sentence}")
+            err_console.print(f"  unverified {escape(n.text)}: {escape(n.sentence)}")
     if not all(d.ok for d in drafts):
         raise typer.Exit(4)
 
@@ -371,7 +373,7 @@ def extract_(
     data = report.model_dump(mode="json", exclude_none=True)
     if output is not None:
         atomic_write_json(output, data)
-        err_console.print(f"written {output}")
+        err_console.print(f"written {escape(shown(output))}")
     else:
         import json
 
@@ -408,9 +410,9 @@ def check(
     report = load_report(report_json)
     text, note = source_text(report, source)
     if note:
-        err_console.print(f"[yellow]note:[/] {note}")
+        err_console.print(f"[yellow]note:[/] {escape(note)}")
     findings = check_report(report, text)
-    render_findings(findings, console, title=f"{report_json}:")
+    render_findings(findings, console, title=f"{shown(report_json)}:")
     worst = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[fail_on]
     if any(f.severity.value in worst for f in findings):
         raise typer.Exit(3)

@@ -63,6 +63,23 @@ class Text(Grounded):
 Comparator = Literal["=", ">=", "<=", ">", "<", "~"]
 
 
+MAX_DIGITS = 40
+"""Most digits, and largest power of ten, a number may have: far beyond any budget (a
+trillion 元 has 13 digits), and within what ``pipeline.DECIMAL_PRECISION`` computes exactly."""
+
+
+def bounded_number(value: Decimal) -> str | None:
+    """Why ``value`` is not a number a report could state, or None."""
+    t = value.as_tuple()
+    if not value.is_finite():
+        return "not a finite number"
+    if len(t.digits) > MAX_DIGITS or abs(value.adjusted()) > MAX_DIGITS:
+        return f"a number of {len(t.digits)} digits (10^{value.adjusted()}) is beyond any a report states (at most {MAX_DIGITS} digits)"
+    if isinstance(t.exponent, int) and t.exponent < -MAX_DIGITS:
+        return f"a number with {-t.exponent} decimals is beyond any a report states"
+    return None
+
+
 class Quantity(Grounded):
     """A number as written, or a qualitative value where the source gives no number.
 
@@ -88,6 +105,14 @@ class Quantity(Grounded):
         description="how characters the source garbles were read (an OCR misread, glued "
         "digits, a number broken over lines); `raw` keeps them as written",
     )
+
+    @field_validator("value")
+    @classmethod
+    def _bounded(cls, value: Decimal | None) -> Decimal | None:
+        problem = None if value is None else bounded_number(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @property
     def decimals(self) -> int | None:

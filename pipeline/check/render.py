@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.schema import Finding, Severity
@@ -19,13 +20,13 @@ def _values(f: Finding) -> str:
         at = f"@{v.span.start}-{v.span.end}" if v.span else "@ungrounded"
         unit = v.unit if v.unit and not v.raw.endswith(v.unit) else ""
         parts.append(f"{v.role} {v.raw}{unit} {at}")
-    return "\n".join(parts)
+    return escape("\n".join(parts))
 
 
 def render_findings(findings: Sequence[Finding], console: Console, title: str = "") -> None:
     counts = {s: sum(1 for f in findings if f.severity == s) for s in Severity}
     console.print(
-        f"[bold]{title}[/] "
+        f"[bold]{escape(title)}[/] "
         + ", ".join(f"[{_STYLE[s]}]{n} {s.value}[/]" for s, n in counts.items())
     )
     for severity in Severity:
@@ -41,5 +42,6 @@ def render_findings(findings: Sequence[Finding], console: Console, title: str = 
         table.add_column("values (role raw @span)", overflow="fold")
         for f in group:
             ef = " / ".join("—" if x is None else str(x) for x in (f.expected, f.found))
-            table.add_row(f.rule, f"{f.message_zh}\n{f.message_en}", ef, _values(f))
+            message = escape(f"{f.message_zh}\n{f.message_en}")
+            table.add_row(escape(f.rule), message, ef, _values(f))
         console.print(table)

@@ -1,15 +1,44 @@
 """Drafts as files: Markdown, and a .docx a user can edit (python-docx), both written
 atomically.  A draft that was not verified is not presented as text to use: the file says it
-was rejected and lists the numbers that failed, with their sentences."""
+was rejected and lists the numbers that failed, with their sentences.
+
+Drafts quote the source (names, indicator texts, sentences), and the source may hold anything:
+
+- in Markdown, HTML (``<script>``, ``<img src=…>``) and link or image syntax
+  (``[x](javascript:…)``, ``![](http://beacon)``) are escaped, so that rendering a draft runs
+  and fetches nothing; the drafts' own ``**bold**`` labels stay;
+- in both, control characters (a Word cell mark ``\x07``) are dropped and lone surrogates (an
+  undecodable byte kept by Python) written as their escapes: XML, and so .docx, can hold
+  neither.
+"""
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.draft import Draft
 from pipeline.output import atomic_write_bytes, atomic_write_text
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_MARKDOWN_ACTIVE = re.compile(r"[<>&\[\]]")
+_MARKDOWN_ESCAPE = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "[": "\\[", "]": "\\]"}
+
+
+def plain(text: str) -> str:
+    """``text`` without control characters (but line breaks and tabs) and with lone
+    surrogates as their escapes: what a .docx (XML) and a UTF-8 file can hold."""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as Markdown that renders to the same characters and nothing active: no
+    HTML element, entity, link or image."""
+    return _MARKDOWN_ACTIVE.sub(lambda m: _MARKDOWN_ESCAPE[m.group()], plain(text))
 
 
 def _not_usable(d: Draft) -> list[str]:
@@ -26,10 +55,10 @@ def _not_usable(d: Draft) -> list[str]:
 def to_markdown(drafts: Sequence[Draft], title: str | None = None) -> str:
     out: list[str] = []
     if title:
-        out += [f"# {title}", ""]
+        out += [f"# {markdown_text(title)}", ""]
     for d in drafts:
-        out += [f"## {d.title}", ""]
-        out += [d.text.strip()] if d.ok else _not_usable(d)
+        out += [f"## {markdown_text(d.title)}", ""]
+        out += [markdown_text(line) for line in ([d.text.strip()] if d.ok else _not_usable(d))]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -43,12 +72,12 @@ def write_docx(drafts: Sequence[Draft], path: Path, title: str | None = None) ->
 
     doc = Docx()
     if title:
-        doc.add_heading(title, level=1)
+        doc.add_heading(plain(title), level=1)
     for d in drafts:
-        doc.add_heading(d.title, level=2)
-        lines = d.text.strip().splitlines() if d.ok else _not_usable(d)
+        doc.add_heading(plain(d.title), level=2)
+        lines = plain(d.text).strip().splitlines() if d.ok else _not_usable(d)
         for line in lines:
-            line = line.strip()
+            line = plain(line).strip()
             if not line:
                 continue
             if line.startswith("**") and "**" in line[2:]:

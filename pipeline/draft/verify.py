@@ -105,9 +105,14 @@ def _shift(factor: Decimal) -> int:
     return -factor.adjusted() if factor != 0 else 0
 
 
+MAX_DECIMALS = 10
+"""Most decimals a draft number may show: no report figure shows more than a few, so a number
+written with more claims a precision no source has (96.0000000000000000000000000000%)."""
+
+
 def _equal(value: Decimal, decimals: int, unit: str | None, fig: Figure) -> bool:
     factor = _compatible(unit, fig)
-    if factor is None:
+    if factor is None or decimals > MAX_DECIMALS:
         return False
     target = fig.value / factor  # the figure in the draft's unit
     try:

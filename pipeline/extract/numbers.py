@@ -12,6 +12,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pipeline.schema import bounded_number
+
 NUMBER = re.compile(r"(?<![\d.])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\d.])")
 _UNIT = re.compile(
     r"^\s*(万元|亿元|千元|元|万|亿|%|‰|个百分点|家|个|人次|人|件|次|项|户|篇|场|批|台|套|天|日|月|年|平方公里|平方米|平米|千米|公里|米|亩|吨|辆|本|册|支|处|栋|间|座|所|份|名|分|期|条)"
@@ -48,10 +50,13 @@ _DATE = re.compile(r"\d{4}\s*[.\-/年]\s*\d{1,2}|\d{4}\s*年|\d{1,2}\s*月")
 
 
 def to_decimal(token: str) -> Decimal | None:
+    """The number a token writes, or None (not a number, or more digits than any report
+    states: see ``pipeline.schema.MAX_DIGITS``)."""
     try:
-        return Decimal(token.replace(",", ""))
+        value = Decimal(token.replace(",", ""))
     except InvalidOperation:
         return None
+    return None if bounded_number(value) is not None else value
 
 
 def parse_quantity(text: str) -> dict[str, Any]:
