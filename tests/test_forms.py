@@ -3,20 +3,9 @@ expected value below is read off the text by hand."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from textreport import read_text
 
-from pipeline.document import Document
-from pipeline.layout import analyze
-from pipeline.stages import build_report
-
-
-def _read(text: str):
-    doc = Document.from_text(
-        text, path=Path("t.txt"), format="text", encoding="utf-8", raw_bytes=text.encode()
-    )
-    report = build_report(doc, analyze(doc.normalized), "rules", None)
-    assert report.check_spans(doc.original) == []
-    return report
+_read = read_text
 
 
 def _rows(report, card=0):

@@ -44,6 +44,7 @@ RowKey = tuple[str | None, str]  # (entity, label)
 class Row:
     key: RowKey
     index: int
+    category: FundsCategory = FundsCategory.unknown
     depth: int = 1
     parent: int | None = None  # index of the row this one is under; None = top level
     total: bool = False
@@ -127,15 +128,53 @@ def _outline(rows: list[Row]) -> None:
         else:
             names = [s for s, _ in stack]
             key = style
-            if f"qz:{style}" in names:
+            if f"qz:{style}" in names and _may_be_part(rows, stack, f"qz:{style}", row):
                 key = f"qz:{style}"
             if key in names:
-                stack = stack[: names.index(key)]
+                # back to the nearest enclosing level written this way: the last one open
+                stack = stack[: len(names) - 1 - names[::-1].index(key)]
             stack.append((key, row.index))
         row.depth = len(stack)
         row.parent = stack[-2][1] if len(stack) > 1 else None
         if is_total_label(label):
             row.total = True
+
+
+def _may_be_part(rows: list[Row], stack: list[tuple[str, int]], key: str, row: Row) -> bool:
+    """Whether an unnumbered row after a 其中 list continues it (公用经费 after 其中：人员经费)
+    rather than returning to the level above (项目支出 after 基本支出's parts).  Unnumbered
+    rows look alike either way; what they name decides when the row above the list is a
+    figure with known parts (基本支出 = 人员经费 + 公用经费) and this row names something
+    that is not one of them."""
+    names = [s for s, _ in stack]
+    at = len(names) - 1 - names[::-1].index(key)
+    if at == 0 or row.category is FundsCategory.unknown:
+        return True
+    parent = rows[stack[at - 1][1]].category
+    parts = PART_CATEGORIES.get(parent)
+    return parts is None or row.category in parts
+
+
+PART_CATEGORIES: dict[FundsCategory, frozenset[FundsCategory]] = {
+    FundsCategory.basic_expenditure: frozenset(
+        {FundsCategory.personnel, FundsCategory.public_operating}
+    ),
+    FundsCategory.three_public: frozenset(
+        {
+            FundsCategory.official_reception,
+            FundsCategory.vehicle,
+            FundsCategory.vehicle_purchase,
+            FundsCategory.vehicle_operation,
+            FundsCategory.overseas_travel,
+        }
+    ),
+    FundsCategory.vehicle: frozenset(
+        {FundsCategory.vehicle_purchase, FundsCategory.vehicle_operation}
+    ),
+}
+"""What an unnumbered row may be when it continues a 其中 list under a figure of these
+categories.  The 三公经费 are spent from 公用经费, but a 三公经费 row without 其中 stands beside
+基本支出 in the forms (二、“三公”经费), so only a written 其中 puts it under one."""
 
 
 def _is_grand_total(label: str) -> bool:
@@ -150,7 +189,7 @@ def _build(title: str | None, where: str, lines: list[FundsLine]) -> FundsTable:
         key = (line.entity, line.label)
         if key not in index:
             index[key] = len(table.rows)
-            table.rows.append(Row(key=key, index=index[key]))
+            table.rows.append(Row(key=key, index=index[key], category=line.category))
         if line.column not in table.columns:
             table.columns.append(line.column)
         table.cells.setdefault((index[key], line.column), line)

@@ -64,8 +64,9 @@ _HEAD_HEAD = re.compile(r"实有人数|实际在职人数|在职人数")
 _RATE_HEAD = re.compile(r"控制率")
 _QUOTA_PROSE = re.compile(r"编制(?:人数|数)?\s*(?:为)?\s*(\d+)\s*(?:人|个|名)")
 _HEAD_PROSE = re.compile(
-    r"(?:实有|在职|实际在职)(?:在职)?(?:人员|人数|职工)?\s*(?:为)?\s*(\d+)\s*人"
+    r"(?:实有|在职|实际在职)(?:在职)?(?:人员|人数|职工)?\s*(?:为)?\s*(\d+)\s*(?:人|名)"
 )
+_RATE_PROSE = re.compile(r"(?:人员|编制)控制率\s*(?:为|是)?\s*(\d+(?:\.\d+)?)\s*[%％]")
 
 
 # (field, label pattern, unit, longest label): a longer cell is a sentence or an indicator
@@ -82,6 +83,8 @@ def extract_personnel(doc: Document, layout: Layout) -> Personnel:
     of its label), else from the first sentence that does."""
     found: dict[str, Quantity] = {}
     for table in layout.tables:
+        if table.width < 2:
+            continue  # one cell per line: the line below is the next cell, not the one below
         rows = table.rows
         for r, row in enumerate(rows):
             for k, cell in enumerate(row):
@@ -96,9 +99,13 @@ def extract_personnel(doc: Document, layout: Layout) -> Personnel:
                             found[key] = q
                             break
     text = doc.normalized
-    for key, pattern in (("staffing_quota", _QUOTA_PROSE), ("headcount", _HEAD_PROSE)):
+    for key, pattern, unit in (
+        ("staffing_quota", _QUOTA_PROSE, "人"),
+        ("headcount", _HEAD_PROSE, "人"),
+        ("control_rate", _RATE_PROSE, "%"),
+    ):
         if key not in found and (m := pattern.search(text)):
-            found[key] = number_at(doc, m.start(1), m.end(1), to_decimal(m.group(1)), "人")
+            found[key] = number_at(doc, m.start(1), m.end(1), to_decimal(m.group(1)), unit)
     return Personnel(**found)
 
 

@@ -9,6 +9,9 @@ and by the form reader from the document's pieces, and the two readings are merg
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from decimal import Decimal
+
 from pipeline.document import Document
 from pipeline.extract.budget_tables import dated_measure, extract_budget_tables
 from pipeline.extract.facts import extract_facts
@@ -20,11 +23,13 @@ from pipeline.extract.sections import extract_sections
 from pipeline.layout.model import Layout
 from pipeline.schema import (
     Fact,
+    FundsLine,
     Personnel,
     Provenance,
     Report,
     Scorecard,
     SourceInfo,
+    Span,
     iter_grounded,
 )
 
@@ -38,10 +43,11 @@ def extract_rules(doc: Document, layout: Layout) -> Report:
     cards = [m.card for m in merged]
     meta = extract_meta(doc, layout, cards)
     year = int(meta.fiscal_year.value) if meta.fiscal_year and meta.fiscal_year.value else None
+    department_funds += extract_budget_tables(doc, layout, used_tables, year)
+    department_funds += _not_read(reading.funds, department_funds)
     for line in department_funds:
         line.measure = dated_measure(line.column or "", line.measure, year)
-    department_funds += extract_budget_tables(doc, layout, used_tables, year)
-    facts = _outside(extract_facts(doc, layout), cards)
+    facts = _outside(extract_facts(doc, layout), cards, reading.funds)
     return Report(
         doc_id=doc.doc_id,
         source=SourceInfo(
@@ -58,15 +64,19 @@ def extract_rules(doc: Document, layout: Layout) -> Report:
     )
 
 
-def _outside(facts: list[Fact], cards: list[Scorecard]) -> list[Fact]:
-    """The prose figures that do not lie inside a scorecard: a table the layout did not see
-    as one (indented or flattened rows) reads as text to the facts reader, but its cells,
-    already read by the form reader, are not statements of the prose."""
-    extents = []
-    for card in cards:
-        spans = [v.span for _, v in iter_grounded(card) if v.span is not None]
-        if spans:
-            extents.append((min(s.start for s in spans), max(s.end for s in spans)))
+def _outside(facts: list[Fact], cards: list[Scorecard], tables: list[FundsLine]) -> list[Fact]:
+    """The prose figures that do not lie inside a scorecard or a department table the form
+    reader read: a table the layout did not see as one (indented or flattened rows) reads as
+    text to the facts reader, but its cells are not statements of the prose."""
+    groups: list[list[Span]] = [
+        [v.span for _, v in iter_grounded(card) if v.span is not None] for card in cards
+    ]
+    by_table: dict[str | None, list[Span]] = {}
+    for line in tables:
+        if line.amount.span is not None:
+            by_table.setdefault(line.table, []).append(line.amount.span)
+    groups += by_table.values()
+    extents = [(min(s.start for s in g), max(s.end for s in g)) for g in groups if g]
     return [
         f
         for f in facts
@@ -75,8 +85,42 @@ def _outside(facts: list[Fact], cards: list[Scorecard]) -> list[Fact]:
     ]
 
 
+def _not_read(lines: list[FundsLine], read: list[FundsLine]) -> list[FundsLine]:
+    """The form reader's department funds figures that no grid reading holds (a table the
+    layout did not see as one: flattened, one cell per line, OCR)."""
+    spans = sorted((f.amount.span.start, f.amount.span.end) for f in read if f.amount.span)
+    starts = [a for a, _ in spans]
+    out = []
+    for line in lines:
+        span = line.amount.span
+        if span is None:
+            continue
+        k = bisect_right(starts, span.start)
+        near = spans[max(0, k - 1) : k + 1]
+        if not any(a < span.end and span.start < b for a, b in near):
+            out.append(line)
+    return out
+
+
 def _fill(first: Personnel, second: Personnel) -> Personnel:
-    """The grid's personnel figures, and the form reader's where the grid found none."""
+    """The grid's personnel figures, and the form reader's where the grid found none; the
+    form reader's all three when only its reading agrees with itself (实有人数 ÷ 编制数 is
+    the stated 控制率): a grid whose cells came through as one row pairs a header with the
+    next header's figure."""
+    if _consistent(second) and not _consistent(first):
+        return second
     return Personnel(
         **{name: getattr(first, name) or getattr(second, name) for name in type(first).model_fields}
+    )
+
+
+def _consistent(p: Personnel) -> bool:
+    quota, head, rate = p.staffing_quota, p.headcount, p.control_rate
+    if quota is None or head is None or rate is None:
+        return False
+    if not (quota.value and head.value is not None and rate.value is not None):
+        return False
+    places = rate.decimals or 0
+    return abs(head.value / quota.value * 100 - rate.value) <= Decimal(5) / Decimal(10) ** (
+        places + 1
     )

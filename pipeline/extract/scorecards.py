@@ -422,10 +422,10 @@ def _levels(st: _State, card: Scorecard, cells: list[tuple[int, Cell]]) -> None:
         return
     for role, c in assignments:
         if role == "level1":
-            st.level1 = _level1_text(st, card, c)
+            st.level1 = _level_text(st, card, c, 1)
             st.level2 = None
         else:
-            st.level2 = text_at(st.doc, c.start, c.end)
+            st.level2 = _level_text(st, card, c, 2)
 
 
 def _is_level2(text: str) -> bool:
@@ -434,8 +434,9 @@ def _is_level2(text: str) -> bool:
     )
 
 
-def _level1_text(st: _State, card: Scorecard, cell: Cell) -> Text | None:
-    """``产出指标(50分)``: the name is the level-1, the weight goes to the level headers."""
+def _level_text(st: _State, card: Scorecard, cell: Cell, level: int) -> Text | None:
+    """``产出指标(50分)``, ``目标设定(10分)``: the name is the level's, the weight goes to the
+    level headers."""
     m = V.WEIGHT_IN_LABEL.search(cell.text)
     if not m:
         return text_at(st.doc, cell.start, cell.end)
@@ -444,7 +445,7 @@ def _level1_text(st: _State, card: Scorecard, cell: Cell) -> Text | None:
         st.doc, cell.start + m.start(1), cell.start + m.end(1), to_decimal(m.group(1))
     )
     if name is not None:
-        card.level_headers.append(LevelHeader(name=name, weight=weight))
+        card.level_headers.append(LevelHeader(name=name, weight=weight, level=level))
     return name
 
 

@@ -179,8 +179,8 @@ def category_parts(report: Report) -> Iterator[Finding]:
         for record in _records(table):
             for i, line in enumerate(record):
                 alternatives = IDENTITIES.get(line.category)
-                if not alternatives or line.amount.value is None:
-                    continue
+                if not alternatives or line.amount.value is None or _not_amount(line):
+                    continue  # rates, weights and scores are not sums of their parts
                 parts = _identity_parts(_scope(table, record, i), alternatives)
                 if parts is None:
                     continue

@@ -25,15 +25,38 @@ from pipeline.extract.forms.ground import digits_at, number_of
 from pipeline.extract.forms.headers import FUNDS_MEASURE, Header, Role
 from pipeline.extract.forms.tokens import Unit, joined_text
 from pipeline.extract.grounding import text_at
-from pipeline.schema import FundsLine, Quantity
+from pipeline.schema import FundsCategory, FundsLine, FundsMeasure, Quantity
 
 _LABEL = re.compile(
-    r"^(?:其中[:：]?)?(?:年度资金总额|资金总额|当年财政拨款|本年财政拨款|财政拨款|上年结转|上年结余|其他资金"
+    r"^(?:其中[:：]?)?(?:部门)?(?:年度资金总额|资金总额|当年财政拨款|本年财政拨款|财政拨款|上年结转|上年结余|其他资金"
     r"|一般公共预算|政府性基金|国有资本经营预算|财政专户|单位资金|事业收入|其他收入|基本支出|人员经费"
-    r"|公用经费|项目支出|经营支出|其他支出|合计|总计|按收入性质分|按支出性质分|上级补助|专项资金|自筹资金)"
+    r"|公用经费|项目支出|经营支出|其他支出|合计|总计|按收入性质分|按支出性质分|上级补助|专项资金|自筹资金"
+    r"|纳入专户|非税收入|年初结转|结转结余"
+    # the 三公经费 rows of the department forms (二、“三公”经费, 1、公务用车购置和维护经费)
+    r"|[“\"]?三公[”\"]?经费|公务接待|公务用车|公车购置|公车运行|因公出国|出国)"
 )
-_SECTION = re.compile(r"^(?:按收入性质分|按支出性质分)[:：]?$")
-_AMOUNT_ROLES = (Role.INITIAL, Role.ADJUSTED, Role.EXECUTED)
+_ORDINAL = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、.．]|[（(][一二三四五六七八九十\d]{1,2}[）)])"
+)
+_ROW_HEADS = {"基本支出", "项目支出", "三公经费"}
+"""Label-column words of a header that are a row's own label: a block of one row is headed by
+it (项目支出（万元） 全年预算数 全年执行数 执行率, then the row's figures)."""
+_NATURE = re.compile(r"^按(收入|支出)性质分(?:类)?[:：]?$")
+"""The two breakdowns of a department form's funds (按收入性质分类 | 按支出性质分类): pairs of
+a label and an amount, one column of income sources, one of expenditure kinds."""
+_EXPENDITURE = {
+    FundsCategory.basic_expenditure,
+    FundsCategory.personnel,
+    FundsCategory.public_operating,
+    FundsCategory.project_expenditure,
+    FundsCategory.three_public,
+    FundsCategory.official_reception,
+    FundsCategory.vehicle,
+    FundsCategory.vehicle_purchase,
+    FundsCategory.vehicle_operation,
+    FundsCategory.overseas_travel,
+}
+_AMOUNT_ROLES = (Role.INITIAL, Role.ADJUSTED, Role.EXECUTED, Role.PRIOR)
 _MIN_GLUED = 5
 
 
@@ -49,7 +72,8 @@ def _unit_note(text: str) -> bool:
 
 
 def is_label(text: str) -> bool:
-    return bool(_LABEL.match(text))
+    """A row name of the forms' funds blocks, maybe numbered (一、基本支出, 3.公务接待经费)."""
+    return bool(_LABEL.match(_ORDINAL.sub("", text, count=1)))
 
 
 def read_funds(doc: Document, units: list[Unit], header: Header, unit: str | None) -> FundsReading:
@@ -68,8 +92,25 @@ def read_funds(doc: Document, units: list[Unit], header: Header, unit: str | Non
         i += 1
     if i < len(units) and not _label(units, i)[0]:
         i = lead
+    own = header.column(Role.LABEL)
+    own_label = own if own is not None and own.word in _ROW_HEADS else None
+    first = i
+    nature: dict[str, Unit] = {}  # 收入 / 支出 → its column header, once the breakdown opens
     while i < len(units):
+        if m := _NATURE.match(units[i].text):
+            nature[m.group(1)] = units[i]
+            i += 1
+            continue
+        if nature:
+            step = _nature_row(doc, units, i, nature, unit, out)
+            if step is None:
+                break
+            i = step
+            continue
         label_units, j = _label(units, i)
+        from_header = not label_units and own_label is not None and i == first
+        if from_header:
+            label_units, j = list(own_label.units), i  # the header names the one row
         if not label_units:
             break
         values: list[Unit] = []
@@ -90,7 +131,11 @@ def read_funds(doc: Document, units: list[Unit], header: Header, unit: str | Non
             total_cols = tuple(k for k, _ in placed)
         if note:
             out.uncertain.append(f"row {label}: {note}")
-        label_text = text_at(doc, label_units[0].start, label_units[-1].end)
+        if from_header:
+            start = own_label.start
+            label_text = text_at(doc, start, start + len(own_label.word))
+        else:
+            label_text = text_at(doc, label_units[0].start, label_units[-1].end)
         for k, q in _quantities(doc, placed, [c.role for c in cols], unit, exact):
             if q is None:
                 continue
@@ -106,6 +151,37 @@ def read_funds(doc: Document, units: list[Unit], header: Header, unit: str | Non
         i = j
     out.covered = i
     return out
+
+
+def _nature_row(
+    doc: Document, units: list[Unit], i: int, nature: dict[str, Unit], unit: str | None, out
+) -> int | None:
+    """One label of the 按收入 / 按支出性质 breakdown and its amount, if it has one (a blank
+    cell vanishes).  Which column it stands in is what it names: an expenditure kind (基本支出,
+    人员经费, 三公经费) or an income source (拨款, 收入, 结转结余); the columns alternate in
+    the text, but a missing label would shift an alternation, not a label's meaning."""
+    label_units, j = _label(units, i)
+    if not label_units:
+        return None
+    label = joined_text([p for u in label_units for p in u.pieces])
+    category = VOC.category_of(label)
+    side = "支出" if category in _EXPENDITURE or "支出" in label else "收入"
+    head = nature.get(side) or next(iter(nature.values()))
+    if j < len(units) and _is_value(units[j].text):
+        q = number_of(doc, [units[j]], unit=unit)
+        if q is not None and q.unit != "%":
+            written = text_at(doc, label_units[0].start, label_units[-1].end)
+            out.lines.append(
+                FundsLine(
+                    label=written.text if written else label,
+                    column=head.text.rstrip(":："),
+                    category=category,
+                    measure=FundsMeasure.amount,
+                    amount=q,
+                )
+            )
+        j += 1
+    return j
 
 
 def _label(units: list[Unit], i: int) -> tuple[list[Unit], int]:

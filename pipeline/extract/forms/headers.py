@@ -10,7 +10,8 @@ not the words of any one document, is what the readers follow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from pipeline.extract.forms.tokens import Gap, Unit
@@ -32,6 +33,7 @@ class Role(Enum):
     INITIAL = "initial_budget"
     ADJUSTED = "adjusted_budget"
     EXECUTED = "executed"
+    PRIOR = "prior_executed"  # 上年决算数, or a 决算数 headed by an earlier year
     RATE = "execution_rate"
 
 
@@ -92,6 +94,22 @@ FUNDS_WORDS: dict[str, Role] = {
     "项目资金": Role.LABEL,
     "资金来源": Role.LABEL,
     "年度预算": Role.LABEL,
+    # the department forms' blocks (基础数据表: 经费控制情况 上年决算数 当年预算数 当年决算数)
+    "经费控制情况": Role.LABEL,
+    "预算执行情况": Role.LABEL,
+    "支出执行情况": Role.LABEL,
+    # a block of one row is headed by its row's own label (项目支出（万元） 全年预算数 …)
+    "基本支出": Role.LABEL,
+    "项目支出": Role.LABEL,
+    "三公经费": Role.LABEL,
+    "上年决算数": Role.PRIOR,
+    "上年决算": Role.PRIOR,
+    "上年支出数": Role.PRIOR,
+    "当年决算数": Role.EXECUTED,
+    "本年决算数": Role.EXECUTED,
+    "本年预算数": Role.ADJUSTED,
+    "本年执行数": Role.EXECUTED,
+    "当年执行数": Role.EXECUTED,
     "年初预算数": Role.INITIAL,
     "全年预算数": Role.ADJUSTED,
     "全年预算": Role.ADJUSTED,
@@ -115,6 +133,7 @@ FUNDS_MEASURE = {
     Role.INITIAL: FundsMeasure.initial_budget,
     Role.ADJUSTED: FundsMeasure.adjusted_budget,
     Role.EXECUTED: FundsMeasure.executed,
+    Role.PRIOR: FundsMeasure.prior_executed,
     Role.RATE: FundsMeasure.execution_rate,
     Role.WEIGHT: FundsMeasure.weight,
     Role.SCORE: FundsMeasure.score,
@@ -139,11 +158,23 @@ _SUFFIXES = (
 _MAX_PIECES = 4
 
 
+DATED_WORDS: dict[str, Role] = {
+    "年决算数": Role.EXECUTED,
+    "年预算数": Role.ADJUSTED,
+    "年执行数": Role.EXECUTED,
+    "年支出数": Role.EXECUTED,
+}
+"""Funds columns headed by a year (``2022 年决算数``, ``2023年预算数``): in one header, the
+决算数 of an earlier year than another column's is last year's (``Role.PRIOR``)."""
+_YEAR_HEAD = re.compile(r"^((?:19|20)\d{2})(?=年|$)")
+
+
 @dataclass(frozen=True)
 class Column:
     role: Role
     word: str  # the vocabulary word it matched
     units: tuple[Unit, ...]  # the units it is written in
+    year: int | None = None  # the year heading it (2022 年决算数)
 
     @property
     def start(self) -> int:
@@ -177,6 +208,7 @@ _BY_LENGTH = {
     name: sorted(words, key=len, reverse=True)
     for name, words in (("indicators", INDICATOR_WORDS), ("funds", FUNDS_WORDS))
 }
+_DATED_BY_LENGTH = sorted(DATED_WORDS, key=len, reverse=True)
 _ALL_WORDS = sorted(set(INDICATOR_WORDS) | set(FUNDS_WORDS), key=len, reverse=True)
 _FIRST_CHARS = {w[0] for w in _ALL_WORDS}
 
@@ -222,13 +254,21 @@ def header_at(pieces: list[Unit], i: int) -> Header | None:
         k = i
         while k < len(pieces):
             m = match_word(pieces, k, _BY_LENGTH[kind])
-            if m is None:
+            year = None
+            if m is None and kind == "funds" and (d := _dated_word(pieces, k)) is not None:
+                (word, n), year = d
+                role = DATED_WORDS[word]
+            elif m is None:
                 break
-            word, n = m
-            role = vocab[word]
+            else:
+                word, n = m
+                role = vocab[word]
+            column = Column(role, word, tuple(pieces[k : k + n]), year)
             if any(c.role is role for c in columns):
-                break  # a second 得分: the next header, or a row
-            columns.append(Column(role, word, tuple(pieces[k : k + n])))
+                columns, column = _dated_pair(columns, column)
+                if column is None:
+                    break  # a second 得分: the next header, or a row
+            columns.append(column)
             k += n
         header = _valid(kind, columns, i, k)
         if header is None:
@@ -238,11 +278,49 @@ def header_at(pieces: list[Unit], i: int) -> Header | None:
     return None
 
 
+def _dated_word(pieces: list[Unit], k: int) -> tuple[tuple[str, int], int] | None:
+    """A funds column headed by its year, written as one piece (``2023年预算数``) or two
+    (``2022 年决算数``): the dated word, the pieces it takes and the year."""
+    m = _YEAR_HEAD.match(pieces[k].text)
+    if m is None:
+        return None
+    rest = pieces[k].text[m.end() :]
+    year = int(m.group(1))
+    if rest:
+        found = _completed(rest, _DATED_BY_LENGTH)
+        return ((found, 1), year) if found is not None else None
+    if k + 1 < len(pieces) and pieces[k + 1].gap <= Gap.HARD:
+        found = _completed(pieces[k + 1].text, _DATED_BY_LENGTH)
+        return ((found, 2), year) if found is not None else None
+    return None
+
+
+def _dated_pair(columns: list[Column], column: Column) -> tuple[list[Column], Column | None]:
+    """A second column of one role is taken when both are dated and their years differ: the
+    earlier year's is last year's figure (2022 年决算数 beside 2023 年决算数)."""
+    same = next(c for c in columns if c.role is column.role)
+    if column.role is not Role.EXECUTED or same.year is None or column.year is None:
+        return columns, None
+    if same.year == column.year or any(c.role is Role.PRIOR for c in columns):
+        return columns, None
+    if same.year < column.year:
+        return [replace(c, role=Role.PRIOR) if c is same else c for c in columns], column
+    return columns, replace(column, role=Role.PRIOR)
+
+
+_AMOUNTS = {Role.INITIAL, Role.ADJUSTED, Role.EXECUTED, Role.PRIOR}
+
+
 def _valid(kind: str, columns: list[Column], i: int, k: int) -> Header | None:
     roles = {c.role for c in columns}
     if kind == "funds":
         budget = roles & {Role.INITIAL, Role.ADJUSTED, Role.EXECUTED}
-        if len(roles - {Role.LABEL}) >= 3 and budget:
+        # three columns (年初预算数 全年预算数 全年执行数 …), or a row-label column and two
+        # amounts (经费控制情况 当年预算数 当年决算数): two amount words alone are prose
+        if budget and (
+            len(roles - {Role.LABEL}) >= 3
+            or (columns[0].role is Role.LABEL and len(roles & _AMOUNTS) >= 2)
+        ):
             return Header(kind, tuple(columns), i, k)
     elif (
         Role.NAME in roles

@@ -15,17 +15,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from pipeline.document import Document
 from pipeline.extract.forms import values as V
 from pipeline.extract.forms.funds import is_label, read_funds
-from pipeline.extract.forms.ground import group_text, label_and_weight, number_of, value_cell
+from pipeline.extract.forms.ground import (
+    digits_at,
+    group_text,
+    label_and_weight,
+    number_of,
+    value_cell,
+)
 from pipeline.extract.forms.headers import Header, Role, header_at
 from pipeline.extract.forms.rows import Row, read_rows
 from pipeline.extract.forms.tokens import Gap, Unit, line_start, tokenize, units_of
 from pipeline.extract.grounding import number_at, text_at
 from pipeline.extract.numbers import to_decimal
 from pipeline.schema import (
+    FundsLine,
     Goal,
     Indicator,
     LevelHeader,
@@ -57,8 +65,9 @@ _HEADING = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+部分)"
 )
 _PERSONNEL = re.compile(
-    r"^(编制数|人员编制|编制人数|实有人数|在职人数|年末实有人数|实际在职人数|控制率)[:：]?"
-    r"(\d+(?:\.\d+)?)?(人|%)?$"
+    r"^(?:(?:19|20)(?:\d{2}|[xX×*]{2})年末?|年末)?"
+    r"(编制数|人员编制|编制人数|实有人数|在职人数|实际在职人数|实有在职人数|在职人员控制率|人员控制率"
+    r"|控制率)[:：]?(\d+(?:\.\d+)?)?(人|%)?$"
 )
 _PERSONNEL_FIELD = {
     "编制数": "staffing_quota",
@@ -66,8 +75,10 @@ _PERSONNEL_FIELD = {
     "编制人数": "staffing_quota",
     "实有人数": "headcount",
     "在职人数": "headcount",
-    "年末实有人数": "headcount",
     "实际在职人数": "headcount",
+    "实有在职人数": "headcount",
+    "在职人员控制率": "control_rate",
+    "人员控制率": "control_rate",
     "控制率": "control_rate",
 }
 _MAX_META_UNITS = 6
@@ -80,6 +91,7 @@ class FormReading:
     """What the form reader found: scorecards, personnel figures, the forms recognised."""
 
     scorecards: list[Scorecard] = field(default_factory=list)
+    funds: list[FundsLine] = field(default_factory=list)  # department tables (基础数据表 …)
     personnel: Personnel = field(default_factory=Personnel)
     forms: list[RecognizedForm] = field(default_factory=list)
     uncertain: list[str] = field(default_factory=list)
@@ -124,7 +136,11 @@ class _Scanner:
             or _UNIT_NAME.match(t)
             or _GOALS.match(t)
             or _TOTAL.match(t)
-            or (_HEADING.match(t) and line_start(self.doc.normalized, self.units[k].pieces[0]))
+            or (
+                _HEADING.match(t)
+                and line_start(self.doc.normalized, self.units[k].pieces[0])
+                and not self._funds_row(k)
+            )
             or self._header(k) is not None
         )
 
@@ -133,6 +149,11 @@ class _Scanner:
         while k < len(self.units) and not self.anchor[k]:
             k += 1
         return k
+
+    def _funds_row(self, k: int) -> bool:
+        """A numbered funds row (一、部门基本支出 602.37 …), not a heading of the report."""
+        nxt = self.units[k + 1].text if k + 1 < len(self.units) else ""
+        return is_label(self.units[k].text) and _figure_text(nxt)
 
     # ------------------------------------------------------------ the walk
 
@@ -256,13 +277,19 @@ class _Scanner:
         limit = self._limit(header.stop)
         body = self.units[header.stop : limit]
         if header.kind == "funds":
+            reading = read_funds(self.doc, body, header, self._money_unit(header))
+            self.out.uncertain += reading.uncertain
             cur = self._current()
+            if self._department_table(header, cur):
+                title = cur.card.title.text if cur is not None and cur.card.title else None
+                for line in reading.lines:
+                    line.table = title
+                self.out.funds.extend(reading.lines)
+                return header.stop + max(reading.covered, 0)
             if cur is not None and (cur.card.funds or cur.card.indicators):
                 cur.closed = True
             card = self._card()
-            reading = read_funds(self.doc, body, header, self._money_unit(header))
             card.card.funds.extend(reading.lines)
-            self.out.uncertain += reading.uncertain
             return header.stop + max(reading.covered, 0)
         rows, covered = read_rows(body, header.roles())
         cur = self._current()
@@ -273,6 +300,23 @@ class _Scanner:
         for row in rows:
             self._indicator(card, row, header)
         return header.stop + max(covered, 1) if rows else header.stop
+
+    @staticmethod
+    def _department_table(header: Header, cur: _Card | None) -> bool:
+        """A funds block that is a department table (基础数据表: 经费控制情况, 预算执行情况),
+        not a scorecard's 项目资金 block: it scores nothing (no 分值 or 得分 column) and
+        stands outside a project's form."""
+        if header.column(Role.WEIGHT) or header.column(Role.SCORE):
+            return False
+        if cur is None:
+            return True
+        card = cur.card
+        title = card.title.text if card.title else ""
+        return (
+            card.kind is not ScorecardKind.project
+            and not card.indicators
+            and (not title or not title.endswith("自评表"))
+        )
 
     def _money_unit(self, header: Header) -> str:
         lo = max(0, header.columns[0].start - 80)
@@ -320,8 +364,6 @@ class _Scanner:
     def _number(self, row: Row, role: Role) -> Quantity | None:
         if role in row.glued:
             unit, a, b = row.glued[role]
-            from pipeline.extract.forms.ground import digits_at
-
             return digits_at(
                 self.doc, unit, a, b, unit_name=None, note=row.repairs[-1] if row.repairs else ""
             )
@@ -389,6 +431,17 @@ class _Scanner:
         return i + 1
 
     def _personnel(self, i: int, m: re.Match) -> int:
+        words: list[str] = []
+        k = i
+        while (
+            k < len(self.units) and (w := _PERSONNEL.match(self.units[k].text)) and not w.group(2)
+        ):
+            words.append(_PERSONNEL_FIELD[w.group(1)])
+            k += 1
+        if len(words) >= 2:
+            # a run of headers: its figures follow it in its order, or it is not read (its
+            # words one by one would take the next header's figure for their own)
+            return (len(set(words)) == len(words) and self._personnel_row(words, k)) or k
         key = _PERSONNEL_FIELD[m.group(1)]
         u = self.units[i]
         unit = "%" if key == "control_rate" else "人"
@@ -405,6 +458,44 @@ class _Scanner:
                 return i + 2
         return i + 1
 
+    def _personnel_row(self, keys: list[str], k: int) -> int | None:
+        """The row of figures under a run of personnel headers (编制数 实有人数 控制率, then
+        ``32 30 93.75%``), in the headers' order.  OCR may glue the counts (``3835 92.11%``):
+        a run is cut only where exactly one cut makes 实有人数 ÷ 编制数 the stated rate."""
+        values = []
+        j = k
+        while j < len(self.units) and len(values) < len(keys) and _figure_text(self.units[j].text):
+            values.append(self.units[j])
+            j += 1
+        units = {"staffing_quota": "人", "headcount": "人", "control_rate": "%"}
+        found: dict[str, Quantity] = {}
+        if len(values) == len(keys):
+            for key, u in zip(keys, values, strict=True):
+                q = number_of(self.doc, [u], unit=units[key])
+                if q is None or (key != "control_rate") != (q.unit != "%"):
+                    return None
+                found[key] = q.model_copy(update={"unit": units[key]})
+        elif keys[-1:] == ["control_rate"] and len(values) == len(keys) - 1 == 2:
+            cut = _glued_counts(values[0].text, values[1].text)
+            if cut is None:
+                return None
+            note = f"glued digits {values[0].text!r} cut where 实有人数 ÷ 编制数 = the rate"
+            for key, (a, b) in zip(keys[:2], ((0, cut), (cut, len(values[0].text))), strict=True):
+                q = digits_at(self.doc, values[0], a, b, unit_name="人", note=note)
+                if q is None:
+                    return None
+                found[key] = q
+            self.out.repaired += 2
+            rate = number_of(self.doc, [values[1]], unit="%")
+            if rate is None:
+                return None
+            found["control_rate"] = rate
+        else:
+            return None
+        for key, q in found.items():
+            self.personnel.setdefault(key, q)
+        return j
+
     # ------------------------------------------------------------ the end
 
     def _finish(self) -> None:
@@ -418,6 +509,30 @@ class _Scanner:
             self.out.scorecards.append(card)
             self.out.forms.append(recognized(card))
         self.out.personnel = Personnel(**self.personnel)
+
+
+def _figure_text(text: str) -> bool:
+    return V.number(text) is not None or V.percent(text) is not None
+
+
+def _glued_counts(run: str, rate_text: str) -> int | None:
+    """Where to cut a run of digits into 编制数 and 实有人数 so that their ratio is the
+    stated control rate; None unless exactly one cut does."""
+    rate = V.percent(rate_text)
+    if not run.isdigit() or rate is None:
+        return None
+    exp = rate.value.as_tuple().exponent
+    decimals = -exp if isinstance(exp, int) and exp < 0 else 0
+    half = Decimal(5) / Decimal(10) ** (decimals + 1)
+    cuts = []
+    for c in range(1, len(run)):
+        quota, head = run[:c], run[c:]
+        if head.startswith("0") or int(quota) == 0:
+            continue
+        ratio = Decimal(int(head)) / Decimal(int(quota)) * 100
+        if abs(ratio - rate.value) <= half:
+            cuts.append(c)
+    return cuts[0] if len(cuts) == 1 else None
 
 
 def _continues(c: _Card, header: Header) -> bool:
