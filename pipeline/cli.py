@@ -47,7 +47,9 @@ def layout(
         title = f"table {t.index} · {t.format} · {len(t.rows)}×{t.width}" + (
             f" · {t.title}" if t.title else ""
         )
-        grid = RichTable(title=escape(title), show_header=False, show_lines=True, title_justify="left")
+        grid = RichTable(
+            title=escape(title), show_header=False, show_lines=True, title_justify="left"
+        )
         for _ in range(t.width):
             grid.add_column(overflow="fold", max_width=24)
         rows = t.grid() if not max_rows else t.grid()[:max_rows]
@@ -142,9 +144,7 @@ def _model_options(cache: Path | None, no_cache: bool, max_chunk_tokens: int):
 def _open_backend(backend: str, cache: Path | None, no_cache: bool, max_chunk_tokens: int):
     from pipeline.backends import open_backend
 
-    chosen, model, notice = open_backend(
-        backend, _model_options(cache, no_cache, max_chunk_tokens)
-    )
+    chosen, model, notice = open_backend(backend, _model_options(cache, no_cache, max_chunk_tokens))
     if notice:
         err_console.print(f"[yellow]note:[/] {notice}")
     return chosen, model
@@ -333,7 +333,9 @@ def draft_(
             if all_:
                 write_docx(drafts, md.with_suffix(".docx"), title)
         except OSError as e:
-            raise PipelineError(f"{shown(output)}: cannot write the draft ({e.strerror or e})") from None
+            raise PipelineError(
+                f"{shown(output)}: cannot write the draft ({e.strerror or e})"
+            ) from None
         err_console.print(escape("written " + " and ".join(map(shown, written))))
     for d in drafts:
         v = d.verification

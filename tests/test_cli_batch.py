@@ -29,7 +29,9 @@ def _copy(src: Path, dst: Path) -> Path:
 
 # --------------------------------------------------------------- issue 11: no document stops a batch
 
-ISSUE_11 = "说明.\n2020 年得分表 一级指标 二级指标 三级指标 得分 决策(25 分) 目标(15 分) 相关性(5 分)\n"
+ISSUE_11 = (
+    "说明.\n2020 年得分表 一级指标 二级指标 三级指标 得分 决策(25 分) 目标(15 分) 相关性(5 分)\n"
+)
 
 
 def test_the_issue_11_reproduction_does_not_stop_the_batch(monkeypatch, capsys, tmp_path):
@@ -155,8 +157,7 @@ def test_outputs_mirror_relative_paths_and_clashing_names_are_both_kept(
     written = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*.json"))
     assert written == ["a.md.json", "a.txt.json", "sub1/b.json", "sub2/b.json"]
     sources = {
-        p: json.loads((out_dir / p).read_text(encoding="utf-8"))["source"]["path"]
-        for p in written
+        p: json.loads((out_dir / p).read_text(encoding="utf-8"))["source"]["path"] for p in written
     }
     assert sources["a.md.json"].endswith("a.md") and sources["sub2/b.json"].endswith("sub2/b.txt")
     assert "a.md: another input also maps to a.json; written as a.md.json" in err
@@ -222,9 +223,7 @@ def test_a_folder_where_the_json_goes_is_that_documents_error(monkeypatch, capsy
     assert not (out_dir / "a.draft.md").exists()  # no drafts without their JSON
 
 
-def test_a_full_disk_fails_the_document_and_leaves_no_stale_outputs(
-    monkeypatch, capsys, tmp_path
-):
+def test_a_full_disk_fails_the_document_and_leaves_no_stale_outputs(monkeypatch, capsys, tmp_path):
     inputs = tmp_path / "in"
     _copy(SEED, inputs / "a.txt")
     _copy(SEED, inputs / "b.txt")

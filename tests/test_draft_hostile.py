@@ -28,7 +28,15 @@ def hengyang_report(tmp_path_factory):
 
     work = tmp_path_factory.mktemp("hengyang")
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "run", str(raw_path("hengyang-2021")), "-o", str(work)],
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "run",
+            str(raw_path("hengyang-2021")),
+            "-o",
+            str(work),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -123,7 +131,9 @@ def test_html_and_links_in_a_draft_are_escaped_in_markdown():
     assert "&amp;lt;b&amp;gt;" in md  # an entity in the source shows as written
 
 
-def test_html_from_the_source_is_escaped_in_run_drafts(monkeypatch, capsys, tmp_path, hengyang_report):
+def test_html_from_the_source_is_escaped_in_run_drafts(
+    monkeypatch, capsys, tmp_path, hengyang_report
+):
     report = json.loads(json.dumps(hengyang_report))
     report["meta"]["unit_name"]["raw"] = HOSTILE
     for card in report["scorecards"]:
@@ -142,8 +152,12 @@ def test_plain_and_markdown_text_keep_ordinary_text():
 
 def test_write_docx_takes_control_characters(tmp_path):
     draft = Draft(
-        kind="budget", title="预算\x07执行", text="金额\x07为5万元\udcbc。",
-        backend="template", verification=Verification(), status="verified",
+        kind="budget",
+        title="预算\x07执行",
+        text="金额\x07为5万元\udcbc。",
+        backend="template",
+        verification=Verification(),
+        status="verified",
     )
     write_docx([draft], tmp_path / "d.docx", "标题\x0b")
     texts = [p.text for p in docx.Document(str(tmp_path / "d.docx")).paragraphs]

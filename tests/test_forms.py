@@ -114,3 +114,87 @@ def test_ocr_glued_weight_and_score_are_cut_only_where_one_cut_fits():
     )
     rows = _rows(_read(text))
     assert [(w, s) for *_, w, s in rows] == [("10", "10"), ("20", "20")]
+
+
+def _scoring_rows(report, card=0):
+    return [
+        (
+            i.level1.raw if i.level1 else None,
+            i.level2.raw if i.level2 else None,
+            i.name.raw,
+            i.weight.raw if i.weight else None,
+            i.score.raw if i.score else None,
+        )
+        for i in report.scorecards[card].indicators
+    ]
+
+
+def test_a_scoring_table_that_stops_at_the_second_level():
+    # one cell per paragraph; no 三级指标 column: the level-2 cells are the rows scored
+    cells = (
+        "一级指标 二级指标 得分 决策(15分) 目标设定(6分) 6 预算配置(9分) 8.5 "
+        "过程(25分) 预算执行(15分) 14 预算管理(10分) 9 合计(40分) 37.5"
+    ).split()
+    r = _read("部门整体支出绩效评价得分表\n\n" + "\n\n".join(cells) + "\n")
+    assert _scoring_rows(r) == [
+        ("决策", None, "目标设定", "6", "6"),
+        ("决策", None, "预算配置", "9", "8.5"),
+        ("过程", None, "预算执行", "15", "14"),
+        ("过程", None, "预算管理", "10", "9"),
+    ]
+    card = r.scorecards[0]
+    assert (card.total_score.raw, card.max_score.raw) == ("37.5", "40")
+
+
+PDF_SCORING = (
+    "部门整体支出绩效评价得分表\n"
+    "一级指标 二级指标 三级指标 评分标准 得分\n"
+    "决策\n(15 分)\n目标管理\n(15 分)\n目标明确性(8\n分)\n目标清晰可考核得满分 7.5\n"
+    "目标合理性(7 分) 与职责相符得满分，每有一项不符扣 1 分 6\n"
+    "过程\n(10 分)\n制度执行\n(10 分)\n内控制度执行率\n(10 分)\n健全得 5 分，执行有效得 5 分 9\n"
+    "合计 25 22.5\n"
+)
+
+
+def test_pdf_labels_take_their_weights_from_the_next_line_and_rubric_figures_are_not_scores():
+    r = _read(PDF_SCORING)
+    assert _scoring_rows(r) == [
+        ("决策", "目标管理", "目标明确性", "8", "7.5"),
+        ("决策", "目标管理", "目标合理性", "7", "6"),
+        ("过程", "制度执行", "内控制度执行率", "10", "9"),
+    ]
+    heads = {(h.name.raw, h.level): h.weight.raw for h in r.scorecards[0].level_headers}
+    assert heads == {
+        ("决策", 1): "15",
+        ("目标管理", 2): "15",
+        ("过程", 1): "10",
+        ("制度执行", 2): "10",
+    }
+
+
+PIPE_PROJECT = (
+    "项目支出绩效自评表\n"
+    "| 项目名称 | 社区养老服务补助 | 主管部门 | 某区民政局 | 实施单位 | 某区养老服务中心 |\n\n"
+    "| 项目资金（万元） | 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分 |\n"
+    "|---|---|---|---|---|---|---|\n"
+    "| 年度资金总额 | 2450.81 | 2450.81 | 2401.79 | 10 | 98.00% | 9.8 |\n"
+    "| 其中：财政拨款 | 30 | 30 | 30 |  | 100% | 10 |\n\n"
+    "| 一级指标 | 二级指标 | 三级指标 | 年度指标值 | 实际完成值 | 分值 | 得分 |\n"
+    "|---|---|---|---|---|---|---|\n"
+    "| 产出指标 | 数量指标 | 服务老人人次 | ≥3000人次 | 3120人次 | 40 | 40 |\n"
+    "| 效益指标 | 社会效益指标 | 老人生活质量 | 有所提高 | 明显提高 | 40 | 38 |\n"
+    "| 总分 | | | | | 90 | 87.8 |\n"
+)
+
+
+def test_a_pipe_form_is_one_card_and_whole_amounts_are_never_cut():
+    r = _read(PIPE_PROJECT)
+    assert len(r.scorecards) == 1  # its funds table is not a second form
+    funds = {(f.label, f.measure.value): f.amount.raw for f in r.scorecards[0].funds}
+    assert funds[("年度资金总额", "initial_budget")] == "2450.81"
+    assert funds[("年度资金总额", "executed")] == "2401.79"
+    # equal figures fill the amount columns from the left, not a weight
+    assert funds[("其中：财政拨款", "initial_budget")] == "30"
+    assert funds[("其中：财政拨款", "executed")] == "30"
+    assert ("其中：财政拨款", "weight") not in funds
+    assert not [f for f in r.scorecards[0].funds if f.amount.repaired]

@@ -12,13 +12,57 @@ from pipeline.layout import analyze
 from pipeline.stages import build_report
 
 VOCABULARY = [
-    "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
-    "偏差原因分析及改进措施", "年初预算数", "全年预算数", "全年执行数", "执行率",
-    "年度资金总额", "其中:本年财政拨款", "上年结转资金", "其他资金", "总分", "自评等级",
-    "项目名称", "主管部门", "实施单位", "项目资金(万元)", "绩效评价得分表", "项目支出绩效自评表",
-    "决策(20分)", "过程(20 分)", "产出(40分)", "效益(20分)", "产出指标(50分)", "效益指标",
-    "数量指标", "质量指标", "时效指标", "成本指标", "满意度指标", "指标1:", "……", "优", "良",
-    "预算执行率", "万元", "元", "个", "%", "≥", "≤", "＞", "分", "说明.", "20xx", "**",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "实际完成值",
+    "分值",
+    "得分",
+    "偏差原因分析及改进措施",
+    "年初预算数",
+    "全年预算数",
+    "全年执行数",
+    "执行率",
+    "年度资金总额",
+    "其中:本年财政拨款",
+    "上年结转资金",
+    "其他资金",
+    "总分",
+    "自评等级",
+    "项目名称",
+    "主管部门",
+    "实施单位",
+    "项目资金(万元)",
+    "绩效评价得分表",
+    "项目支出绩效自评表",
+    "决策(20分)",
+    "过程(20 分)",
+    "产出(40分)",
+    "效益(20分)",
+    "产出指标(50分)",
+    "效益指标",
+    "数量指标",
+    "质量指标",
+    "时效指标",
+    "成本指标",
+    "满意度指标",
+    "指标1:",
+    "……",
+    "优",
+    "良",
+    "预算执行率",
+    "万元",
+    "元",
+    "个",
+    "%",
+    "≥",
+    "≤",
+    "＞",
+    "分",
+    "说明.",
+    "20xx",
+    "**",
 ]
 NUMBERS = st.one_of(
     st.integers(0, 100_000).map(str),
@@ -51,6 +95,8 @@ def form_texts(draw) -> str:
 @given(form_texts())
 def test_form_vocabulary_never_crashes_and_every_span_is_inside_the_text(text):
     data = text.encode("utf-8")
-    doc = Document.from_text(text, path="random.txt", format="txt", encoding="utf-8", raw_bytes=data)
+    doc = Document.from_text(
+        text, path="random.txt", format="txt", encoding="utf-8", raw_bytes=data
+    )
     report = build_report(doc, analyze(doc.normalized), "rules")
     assert report.check_spans(doc.original) == []

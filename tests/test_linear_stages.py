@@ -84,7 +84,13 @@ def test_paragraph_items_as_before_on_the_seeds(seed_layouts):
 
 _MARKERS = ["{n}、", "{n}. ", "（{n}）", "{cn}、", "（{cn}）", "### {n}、", "1.{n}", "①"]
 _CN = "一二三四五六七八九十"
-_SHORT = ["承担全县盐业行业管理职责。", "指导和联系行业协会工作。", "产出目标", "存在的问题", "项目支出"]
+_SHORT = [
+    "承担全县盐业行业管理职责。",
+    "指导和联系行业协会工作。",
+    "产出目标",
+    "存在的问题",
+    "项目支出",
+]
 _LONG = (
     "负责全州工业和信息化领域的日常经济运行调节，编制并组织实施近期工业和信息化领域的经济运行"
     "调控目标、政策和措施；监测分析近期工业信息化领域的经济运行态势，统计并发布相关信息。"
@@ -158,7 +164,9 @@ def test_same_quantity_links_as_before_on_the_seeds_and_gold():
     from pipeline.ingest import read_document
     from pipeline.schema import Report
 
-    reports = [Report.model_validate_json(p.read_text(encoding="utf-8")) for p in GOLD.glob("*.json")]
+    reports = [
+        Report.model_validate_json(p.read_text(encoding="utf-8")) for p in GOLD.glob("*.json")
+    ]
     for doc_id in SEED_IDS:
         doc = read_document(raw_path(doc_id))
         reports.append(extract(doc, analyze(doc.normalized)))
@@ -173,8 +181,27 @@ def test_same_quantity_links_as_before_on_the_seeds_and_gold():
 
 
 _VALUES = st.sampled_from(
-    ["254.03", "254.04", "254", "254.0", "253.9", "256", "373.5", "373.52", "373.51", "1000",
-     "1005", "1009.9", "1011", "0", "-5", "-5.02", "12.345", "2540300", "0.0254"]
+    [
+        "254.03",
+        "254.04",
+        "254",
+        "254.0",
+        "253.9",
+        "256",
+        "373.5",
+        "373.52",
+        "373.51",
+        "1000",
+        "1005",
+        "1009.9",
+        "1011",
+        "0",
+        "-5",
+        "-5.02",
+        "12.345",
+        "2540300",
+        "0.0254",
+    ]
 )
 _STATEMENTS = st.lists(
     st.tuples(
@@ -197,7 +224,14 @@ def test_same_quantity_links_as_before_on_generated_statements(rows, category):
     from pipeline.schema import FundsCategory, Quantity
 
     group = [
-        Statement(FundsCategory(category), stage, f"s{k}", Quantity(raw=v, value=Decimal(v), unit=u), prose, scope)
+        Statement(
+            FundsCategory(category),
+            stage,
+            f"s{k}",
+            Quantity(raw=v, value=Decimal(v), unit=u),
+            prose,
+            scope,
+        )
         for k, (v, u, stage, scope, prose) in enumerate(rows)
     ]
     _same_links(group)
@@ -268,7 +302,9 @@ def test_draft_numbers_match_the_figures_they_matched_before():
         ]
         for text in texts:
             for n in numbers(text):
-                expected = next((f for f in figures if V._equal(n.value, n.decimals, n.unit, f)), None)
+                expected = next(
+                    (f for f in figures if V._equal(n.value, n.decimals, n.unit, f)), None
+                )
                 assert index.first_equal(n.value, n.decimals, n.unit) is expected
                 checked += expected is not None
     assert checked > 100
@@ -291,10 +327,18 @@ def test_draft_figure_index_as_before_on_generated_numbers(value, decimals, unit
     figures = [
         Figure(f"k{i}", "x", Decimal(v), u, d, how)
         for i, (v, u, d, how) in enumerate(
-            [("9712.53", "万元", 2, "stated"), ("97125300", "元", 0, "stated"), ("0.97", "亿元", 2, "stated"),
-             ("96.5", "%", 1, "stated"), ("96", "分", 0, "stated"), ("12", "个", 0, "count: x"),
-             ("12", "人", 0, "stated"), ("2020", "年", 0, "stated"), ("37", "万", 0, "stated"),
-             ("9712.53", "万元", 2, "sum: x")]
+            [
+                ("9712.53", "万元", 2, "stated"),
+                ("97125300", "元", 0, "stated"),
+                ("0.97", "亿元", 2, "stated"),
+                ("96.5", "%", 1, "stated"),
+                ("96", "分", 0, "stated"),
+                ("12", "个", 0, "count: x"),
+                ("12", "人", 0, "stated"),
+                ("2020", "年", 0, "stated"),
+                ("37", "万", 0, "stated"),
+                ("9712.53", "万元", 2, "sum: x"),
+            ]
         )
     ]
     figures.append(Figure("g", "x", rounded(value, decimals), unit, decimals, "stated"))
@@ -339,12 +383,28 @@ def _check_map(original: str, spans) -> None:
 
 
 _PIECES = st.sampled_from(
-    ["[bookmark: _Hlk1]", "　", "\u200b", "１", "．", "\r\n", "\r", "\n- 3 -\n", "\n", "文", "a", "\ufeff"]
+    [
+        "[bookmark: _Hlk1]",
+        "　",
+        "\u200b",
+        "１",
+        "．",
+        "\r\n",
+        "\r",
+        "\n- 3 -\n",
+        "\n",
+        "文",
+        "a",
+        "\ufeff",
+    ]
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_PIECES, max_size=40), st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), max_size=20))
+@given(
+    st.lists(_PIECES, max_size=40),
+    st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), max_size=20),
+)
 def test_offset_map_as_before_on_generated_text(parts, spans):
     _check_map("".join(parts), spans)
 

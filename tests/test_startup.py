@@ -73,4 +73,8 @@ def test_help_imports_none_of_the_stages():
     code, modules = _modules("--help")
     assert code == 0
     assert not _top(modules) & (MODEL_STACK | {"pydantic", "pydantic_core"})
-    assert not {m for m in modules if m.startswith("pipeline.")} - {"pipeline.cli", "pipeline.errors", "pipeline.limits"}
+    assert not {m for m in modules if m.startswith("pipeline.")} - {
+        "pipeline.cli",
+        "pipeline.errors",
+        "pipeline.limits",
+    }

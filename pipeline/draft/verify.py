@@ -189,9 +189,7 @@ def verify(text: str, figures: list[Figure]) -> Verification:
     out = Verification()
     sentence_at = _sentences_at(text)
     for token, start, end in chinese_numbers(text):
-        out.numbers.append(
-            CheckedNumber(token, None, None, start, end, sentence_at(start), None)
-        )
+        out.numbers.append(CheckedNumber(token, None, None, start, end, sentence_at(start), None))
     first_equal = _FigureIndex(figures).first_equal
     for n in numbers(text):
         match = first_equal(n.value, n.decimals, n.unit)

@@ -35,7 +35,9 @@ def _check_package(path: Path, data: bytes) -> None:
     except (zipfile.BadZipFile, ValueError, OSError) as e:
         raise InputError(path, f"not a readable .docx file ({e})") from None
     if len(members) > MAX_MEMBERS:
-        raise InputError(path, f"not a .docx a report would be: {len(members)} parts in the package")
+        raise InputError(
+            path, f"not a .docx a report would be: {len(members)} parts in the package"
+        )
     total = sum(m.file_size for m in members)
     if total > MAX_UNCOMPRESSED:
         raise InputError(

@@ -329,7 +329,7 @@ def _score(
     # The amounts come first: a row fills its budget columns before a weight or a score.
     filled = set(cols)
     last = max(cols) if cols else -1
-    s -= 0.3 * sum(
+    s -= 0.6 * sum(
         1 for k, r in enumerate(all_roles) if r in _AMOUNT_ROLES and k not in filled and k < last
     )
     if total_cols is not None and set(cols) <= set(total_cols):
@@ -420,7 +420,12 @@ def _combinations(options: list[list[list[_Value]]], most: int):
 
 
 def _cuttable(text: str) -> bool:
+    """Could ``text`` be figures OCR glued together?  Not an amount written whole with its
+    two decimals (``2450.81``): a cut of it into 24 / 50.8 / 1 that happens to fit a row's
+    arithmetic is a coincidence, not a reading."""
     body = text[:-1] if text.endswith("%") else text
+    if re.fullmatch(r"\d+\.\d{2}", body):
+        return False
     return bool(re.fullmatch(r"\d[\d.]*", body)) and len(body.replace(".", "")) >= 4
 
 

@@ -322,6 +322,11 @@ def _valid(kind: str, columns: list[Column], i: int, k: int) -> Header | None:
             or (columns[0].role is Role.LABEL and len(roles & _AMOUNTS) >= 2)
         ):
             return Header(kind, tuple(columns), i, k)
+    elif Role.NAME not in roles and {Role.LEVEL1, Role.LEVEL2, Role.SCORE} <= roles:
+        # a scoring table that stops at the 二级指标 (一级指标 二级指标 得分): its level-2
+        # cells are the rows scored, the leaves a 三级指标 column holds elsewhere
+        leaf = [replace(c, role=Role.NAME) if c.role is Role.LEVEL2 else c for c in columns]
+        return Header(kind, tuple(leaf), i, k)
     elif (
         Role.NAME in roles
         and len(

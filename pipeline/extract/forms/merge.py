@@ -41,6 +41,7 @@ def merge_cards(grid: list[Scorecard], pieces: list[Scorecard]) -> list[Merged]:
     """The scorecards of both readings, each form once, in document order."""
     merged = [Merged(c, ("grid",)) for c in grid]
     index = _Index(merged)
+    absorbed: set[int] = set()
     for card in pieces:
         k = index.best_overlap(card)
         if k is None:
@@ -57,7 +58,14 @@ def merge_cards(grid: list[Scorecard], pieces: list[Scorecard]) -> list[Merged]:
             grid_base = False
         target.card = _fill(base, other, rows=not grid_base)
         target.readers = tuple(dict.fromkeys(readers))
+        for j in index.within(card, exclude=k):
+            # another grid reading of the same form (its funds table cut off from its
+            # indicators by a blank line): one form is one card
+            target.card = _fill(target.card, merged[j].card, rows=True)
+            absorbed.add(j)
+            index.drop(j)
         index.add(k)
+    merged = [m for j, m in enumerate(merged) if j not in absorbed]
     merged.sort(key=lambda m: _first(m.card))
     return merged
 
@@ -129,16 +137,41 @@ class _Index:
             for b in range(s.start // _BLOCK, max(s.start, s.end - 1) // _BLOCK + 1):
                 self.blocks.setdefault(b, set()).add(k)
 
+    def drop(self, k: int) -> None:
+        """Forget card ``k`` (absorbed into another): no later reading is set beside it."""
+        for cards in self.blocks.values():
+            cards.discard(k)
+
+    def within(self, card: Scorecard, exclude: int) -> list[int]:
+        """The other grid cards without indicator rows every value of which stands on one
+        of ``card``'s: the funds block or the header of the one form ``card`` read whole."""
+        taken = _Taken(_values(card))
+        out = []
+        for k in sorted(self._near(card)):
+            spans = _values(self.merged[k].card)
+            if (
+                k != exclude
+                and self.merged[k].readers == ("grid",)
+                and not self.merged[k].card.indicators  # a form's own table is its own card
+                and spans
+                and all(taken.overlaps(s) for s in spans)
+            ):
+                out.append(k)
+        return out
+
+    def _near(self, card: Scorecard) -> set[int]:
+        near: set[int] = set()
+        for s in _values(card):
+            for b in range(s.start // _BLOCK, max(s.start, s.end - 1) // _BLOCK + 1):
+                near |= self.blocks.get(b, set())
+        return near
+
     def best_overlap(self, card: Scorecard) -> int | None:
         """The index of the merged card with most of ``card``'s values overlapping its own
         (the first of them in the list), or None when none overlaps."""
         spans = _values(card)
-        near: set[int] = set()
-        for s in spans:
-            for b in range(s.start // _BLOCK, max(s.start, s.end - 1) // _BLOCK + 1):
-                near |= self.blocks.get(b, set())
         best, best_n = None, 0
-        for k in sorted(near):
+        for k in sorted(self._near(card)):
             taken = self.taken[k]
             n = sum(1 for s in spans if taken.overlaps(s))
             if n > best_n:

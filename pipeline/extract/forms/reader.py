@@ -58,7 +58,9 @@ _GOALS = re.compile(r"^(?:年度总体目标|总体目标|年度绩效目标|年
 _GOAL_WORDS = re.compile(
     r"^(?:预期目标|预算目标|年初目标|计划目标|实际完成情况|实际完成|目标完成情况|完成情况)[:：]?$"
 )
-_TOTAL = re.compile(r"^(?:总分|合计|总计|综合得分|自评总分|得分合计|评分合计)[:：]?$")
+_TOTAL = re.compile(
+    r"^(?:总分|合计|总计|综合得分|自评总分|得分合计|评分合计)(?:[（(]\s*\d+\s*分[)）])?[:：]?$"
+)
 _GRADE_LABEL = re.compile(r"^(?:评价等级|评价等次|自评等级|自评等次|绩效等级|等级|等次)[:：]?")
 _GRADE = re.compile(r"^(优秀|良好|合格|不合格|及格|较差|优|良|中|差)$")
 _HEADING = re.compile(
@@ -409,6 +411,9 @@ class _Scanner:
             cur.card.max_score, cur.card.total_score = numbers
         else:
             cur.card.total_score = numbers[0]
+            _, stated = label_and_weight(self.doc, [self.units[i]])  # 合计(100分)
+            if stated is not None and cur.card.max_score is None:
+                cur.card.max_score = stated
         cur.closed = True
         self._last_closed = cur
         return j

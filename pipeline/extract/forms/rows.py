@@ -85,6 +85,7 @@ class _Aligner:
             for j in range(a + 1, min(a + _MAX_GROUP[Role.LEVEL1], len(units)) + 1)
             if _ambiguous_level("".join(u.text for u in units[a:j]))
         }
+        self.rubric = Role.RUBRIC in cols
         self.texts = [u.text for u in units]
         self._fits: dict[tuple, float | None] = {}
 
@@ -131,11 +132,12 @@ class _Aligner:
         return self._backtrack(best)
 
     def _unit_follows(self, k: int) -> bool:
-        """Whether unit ``k`` is a bare unit word (家, 个) written just after a number."""
+        """Whether unit ``k`` is a bare unit word (家, 个) written just after a number, or
+        goes on a sentence with one (``5 分，执行有效得``: a rubric's figure, not a cell)."""
         return (
             k < len(self.units)
             and self.units[k].gap in (Gap.NONE, Gap.SOFT)
-            and V.unit_only(self.units[k].text)
+            and (V.unit_only(self.units[k].text) or bool(_UNIT_CLAUSE.match(self.units[k].text)))
         )
 
     @staticmethod
@@ -243,7 +245,9 @@ class _Aligner:
         if role is Role.LEVEL1:
             if V.level1(text):
                 return 2.5
-            return 1.0 if self.scoring and V.weighted_label(text) and len(group) <= 3 else None
+            # the level-1 words are a closed set (决策 过程 产出 效益 …): another weighted label
+            # is a level 2 or a name far more often than an unlisted level 1
+            return 0.4 if self.scoring and V.weighted_label(text) and len(group) <= 3 else None
         if role is Role.LEVEL2:
             if V.level2(text):
                 # a word of both levels is a level 1 (满意度指标) unless it is one the
@@ -291,6 +295,8 @@ class _Aligner:
             fit += 1.0
         if len(text) > 40:
             fit -= 1.5
+        if self.rubric and _RUBRIC_LIKE.search(text):
+            fit -= 1.2  # 目标与实际工作相符得满分，部分相符扣 1 分: the rubric cell, not a name
         if not self.scoring and _TARGET_LIKE.match(text):
             return None  # ≥50个, 95%以上: a target, not a name
         return fit
@@ -338,6 +344,10 @@ class _Aligner:
                 fit += 0.8 if n.value <= w.value else -0.6
         return fit
 
+
+_UNIT_CLAUSE = re.compile(r"^(?:分|个|家|人|次|项|天|%)[，。；、,;]")
+_RUBRIC_LIKE = re.compile(r"[，。；;]|得满分|不得分|扣\s*\d|每[^，。]{0,8}扣")
+"""What a scoring rule says and an indicator's name does not: a clause break, 得满分, 扣 N 分."""
 
 _TARGET_LIKE = re.compile(
     r"^(?:≥|≤|>|<|＞|＜|=|不低于|不少于|不高于|不超过|大于|小于|达到|\d+(?:\.\d+)?\s*"

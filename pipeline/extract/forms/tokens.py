@@ -129,9 +129,54 @@ _BROKEN_NUMBER_HEAD = re.compile(r"^\d+\.$")
 _BROKEN_NUMBER_TAIL = re.compile(r"^\d+(?:[%％$])?$")
 
 
+_WEIGHT_OPEN = re.compile(r"[（(]\s*\d+(?:\.\d+)?$")
+_WEIGHT_CLOSE = re.compile(r"^分[)）]")
+_WEIGHT_ONLY = re.compile(r"^[（(]\d+(?:\.\d+)?分[)）]$")
+_CJK_END = re.compile(r"[\u4e00-\u9fff]$")
+
+
 def units_of(pieces: list[Piece]) -> list[Unit]:
-    """One unit per piece, except a number broken over lines (``95.`` then ``10%``), which
-    is joined back and marked repaired: a decimal point ends no cell."""
+    """One unit per piece, except what a line break or a PDF's spacing cut out of one cell:
+
+    - a number broken over lines (``95.`` then ``10%``), joined back and marked repaired: a
+      decimal point ends no cell;
+    - a label's weight cut from it (``决策`` / ``(20 分)``, ``绩效目标合理性(6`` / ``分)``):
+      a parenthesised weight belongs to the label before it, as ``决策(20分)`` is written
+      on one line."""
+    out: list[Unit] = []
+    for unit in _numbers_joined(pieces):
+        prev = out[-1] if out else None
+        if prev is not None and _WEIGHT_CLOSE.match(unit.text) and _WEIGHT_OPEN.search(prev.text):
+            out[-1] = Unit(prev.pieces + unit.pieces, prev.repaired)
+        elif (
+            prev is not None
+            and _WEIGHT_ONLY.match(joined_text(unit.pieces))
+            and _CJK_END.search(prev.text)
+        ):
+            out[-1] = Unit(prev.pieces + unit.pieces, prev.repaired)
+        else:
+            out.append(unit)
+    # a weight joined from two pieces may now stand alone after its label: join it too
+    return _labels_weighted(out)
+
+
+def _labels_weighted(units: list[Unit]) -> list[Unit]:
+    out: list[Unit] = []
+    for unit in units:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and len(unit.pieces) > 1
+            and _WEIGHT_ONLY.match(unit.text)
+            and _CJK_END.search(prev.text)
+        ):
+            out[-1] = Unit(prev.pieces + unit.pieces, prev.repaired)
+        else:
+            out.append(unit)
+    return out
+
+
+def _numbers_joined(pieces: list[Piece]) -> list[Unit]:
     out: list[Unit] = []
     i = 0
     while i < len(pieces):
