@@ -44,6 +44,21 @@ def test_oracle_reproduces_the_gold(oracle_run, family):
     assert _f1(oracle_run, family) >= 0.98, oracle_run.run.aggregate["families"][family]
 
 
+WILD_FLOORS = {"funds": 0.84, "indicators": 0.85, "scores": 0.76}
+"""The model path on the wild set (forms flattened onto lines, one cell per line, OCR), with
+perfect per-chunk answers: what its chunking, grounding and merging still lose there.  The
+goal is 0.98, as on the seeds; these floors hold today's figures so that nothing slips back
+(without the form reader's regions asked the tables question, indicators were 0.53)."""
+
+
+def test_oracle_on_the_wild_set_reads_the_forms_the_layout_does_not_see():
+    wild = FIXTURES / "wild"
+    run = run_against(Oracle(load_seed_documents(wild)), wild)
+    assert run.run.aggregate["grounding"]["rate"] == 1.0
+    for family, floor in WILD_FLOORS.items():
+        assert _f1(run, family) >= floor, run.run.aggregate["families"][family]
+
+
 def test_oracle_run_is_grounded_and_complete(oracle_run, seeds):
     assert oracle_run.run.aggregate["grounding"]["rate"] == 1.0
     assert set(oracle_run.reports) == {d.doc_id for d, _ in seeds}

@@ -15,9 +15,22 @@ from typing import Any
 from pipeline.schema import bounded_number
 
 NUMBER = re.compile(r"(?<![\d.])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\d.])")
-_UNIT = re.compile(
-    r"^\s*(万元|亿元|千元|元|万|亿|%|‰|个百分点|家|个|人次|人|件|次|项|户|篇|场|批|台|套|天|日|月|年|平方公里|平方米|平米|千米|公里|米|亩|吨|辆|本|册|支|处|栋|间|座|所|份|名|分|期|条)"
+_COUNTED = (
+    "人次 人 户 家 个 件 次 项 篇 场 批 台 套 辆 本 册 支 处 栋 间 座 所 份 名 期 条 株 只 头 棵 "
+    "亩 吨 公斤 千克 公里 千米 米 平方公里 平方米 平米 立方米 小时 天 日 周 月 年 分"
+).split()
+UNIT_WORDS: tuple[str, ...] = tuple(
+    sorted(
+        {"万元", "亿元", "千元", "元", "万", "亿", "%", "‰", "个百分点", *_COUNTED}
+        | {f"万{w}" for w in _COUNTED if w not in ("分", "天", "日", "周", "月", "年", "小时")},
+        key=len,
+        reverse=True,
+    )
 )
+"""The units a figure of these reports is written in, longest first so that 万亩 is read
+before 万 and 平方米 before 米: money, shares, counts (with their 万 forms: 1.2万亩,
+3万人次), measures and durations."""
+_UNIT = re.compile(r"^\s*(" + "|".join(map(re.escape, UNIT_WORDS)) + ")")
 _GE = (
     "≥",
     ">=",

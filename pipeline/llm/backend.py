@@ -107,10 +107,19 @@ class ModelExtractor:
         )
 
     @staticmethod
-    def requests(chunks: list[Chunk], *, tables: Iterable[int] | None = None) -> list[Request]:
+    def requests(
+        chunks: list[Chunk],
+        *,
+        tables: Iterable[int] | None = None,
+        forms: Iterable[Span] = (),
+    ) -> list[Request]:
         """The questions for ``chunks``: ``tables`` limits the table chunks asked to those
-        tables (None: all); narrative and meta are always asked."""
+        tables (None: all); narrative and meta are always asked.  A narrative chunk that
+        holds part of a form the layout did not see as a table (``forms``: where the form
+        reader found one, flattened onto lines, one cell per line, OCR) is asked the tables
+        question as well: a table that is not a grid is still a table."""
         wanted = None if tables is None else set(tables)
+        form_spans = sorted((s.start, s.end) for s in forms)
         out = []
         for c in chunks:
             if c.kind == "table":
@@ -118,6 +127,8 @@ class ModelExtractor:
                     out.append(Request("tables", c))
             else:
                 out.append(Request("narrative", c))
+                if wanted is None and any(a < c.end and c.start < b for a, b in form_spans):
+                    out.append(Request("tables", c))
         if chunks:
             ends = {chunks[0].index: chunks[0], chunks[-1].index: chunks[-1]}
             for c in chunks:  # a title page further in (tables first, then the report)
@@ -221,7 +232,8 @@ class ModelExtractor:
         """The ``llm`` backend's Report for ``doc`` (``tables``: see ``requests``)."""
         started = time.perf_counter()
         chunks = self.plan(doc, layout)
-        outcomes = self.ask_all(doc, layout, self.requests(chunks, tables=tables))
+        forms = _forms_outside_grids(doc, layout) if tables is None else []
+        outcomes = self.ask_all(doc, layout, self.requests(chunks, tables=tables, forms=forms))
         total = Outcome()
         for o in outcomes:
             _add(total, o)
@@ -251,6 +263,18 @@ class ModelExtractor:
             failed=sorted(total.failed, key=lambda f: f.span.start),
         )
         return report
+
+
+def _forms_outside_grids(doc: Document, layout: Layout) -> list[Span]:
+    """Where the form reader (deterministic, no model) finds a form that no layout table
+    covers: the text the tables question must also be asked about."""
+    from pipeline.extract.forms import read_forms
+
+    reading = read_forms(doc)
+    spans = [form.span for form in reading.forms if form.span is not None]
+    spans += [line.amount.span for line in reading.funds if line.amount.span is not None]
+    grids = [(t.start, t.end) for t in layout.tables]
+    return [s for s in spans if not any(a <= s.start and s.end <= b for a, b in grids)]
 
 
 def ground(doc: Document, layout: Layout, req: Request, answer: object) -> Piece:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from pipeline.extract.numbers import parse_quantity
+from pipeline.extract.numbers import UNIT_WORDS, parse_quantity
 
 NUMBER = re.compile(r"^-?\d+(?:,\d{3})*(?:\.\d+)?$")
 _SCORE_NUMBER = re.compile(r"^(-?\d+(?:,\d{3})*(?:\.\d+)?)分?$")
@@ -42,9 +42,7 @@ _COMPARATOR_ONLY = re.compile(
     r"^(?:≥|≤|>=|<=|＞|＜|>|<|=|不低于|不少于|不高于|不超过|大于等于|小于等于|大于|小于|高于|低于"
     r"|达到|达|以上|以下|以内|之内|至少|控制在)$"
 )
-_UNIT_ONLY = re.compile(
-    r"^(?:%|万元|元|亿元|万|亿|个|家|人|人次|次|件|项|户|篇|场|台|套|天|日|月|年|分|亩|公里|平方公里|平方米|平米|千米|米|吨|辆|本|册|支|处|栋|间|所|名|座|份|期|条)$"
-)
+_UNIT_ONLY = re.compile("^(?:" + "|".join(map(re.escape, UNIT_WORDS)) + ")$")
 
 
 @dataclass(frozen=True, slots=True)
