@@ -198,3 +198,21 @@ def test_a_pipe_form_is_one_card_and_whole_amounts_are_never_cut():
     assert funds[("其中：财政拨款", "executed")] == "30"
     assert ("其中：财政拨款", "weight") not in funds
     assert not [f for f in r.scorecards[0].funds if f.amount.repaired]
+
+
+def test_ocr_counts_with_units_and_within_targets():
+    text = (
+        "项目支出绩效自评表\n项目名称 健身路径更新 主管部门 某县体育局 实施单位 某县体育中心\n"
+        "一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分\n"
+        "产出指标 数量指标 更新健身器材 ≥150件 I62件 10 10\n"
+        "时效指标 器材安装时限 验收后30天内 平均18天 10 10\n"
+        "总分 20 20\n"
+    )
+    r = _read(text)
+    first, second = r.scorecards[0].indicators
+    assert (first.actual.raw, first.actual.value, first.actual.unit) == ("I62件", 162, "件")
+    assert first.actual.repaired
+    assert (second.target.comparator, second.target.value, second.target.unit) == ("<=", 30, "天")
+    from pipeline.check import check_report
+
+    assert not [f for f in check_report(r, text) if f.rule.startswith("target.")]

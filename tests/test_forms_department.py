@@ -214,3 +214,33 @@ def test_a_three_public_sum_that_does_not_add_up_is_found():
     text = EXECUTION.replace("公务用车运行维护费 3.60 3.28", "公务用车运行维护费 3.60 3.38", 1)
     found = _sums(text)
     assert any("4.26" in f and "4.36" in f for f in found), found  # 0.98 + 3.38
+
+
+def test_a_table_in_yuan_with_its_total_in_wan_yuan_adds_up():
+    text = (
+        "部门预算执行情况表\n"
+        "                                        单位：元\n"
+        "项目          全年预算数          全年执行数      执行率\n"
+        "基本支出      1850400.00          1826310.00      98.70%\n"
+        "项目支出      640000.00           611250.00       95.51%\n"
+        "合计（万元）  249.04              243.76          97.88%\n"
+    )
+    report = _read(text)
+    units = {(f.label, f.measure.value): f.amount.unit for f in report.funds}
+    assert units[("基本支出", "adjusted_budget")] == "元"
+    assert units[("合计（万元）", "executed")] == "万元"
+    assert _sums(text) == []
+    wrong = text.replace("243.76", "244.76")
+    assert any("244.76" in f for f in _sums(wrong))
+
+
+def test_a_row_in_yuan_among_rows_in_wan_yuan():
+    text = (
+        "部门整体支出绩效评价基础数据表\n单位：万元\n"
+        "经费控制情况 当年预算数 当年决算数\n"
+        "三公经费 3.00 2.66\n其中：公务接待经费（元） 8000 6600\n公务用车运行维护费 2.20 2.00\n"
+    )
+    report = _read(text)
+    units = {f.label: f.amount.unit for f in report.funds}
+    assert units["其中：公务接待经费（元）"] == "元" and units["三公经费"] == "万元"
+    assert _sums(text) == []  # 0.66 + 2.00 = 2.66 in 万元

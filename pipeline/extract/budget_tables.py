@@ -14,7 +14,7 @@ import re
 from pipeline import vocabulary as V
 from pipeline.document import Document
 from pipeline.extract.grounding import number_at
-from pipeline.extract.numbers import to_decimal
+from pipeline.extract.numbers import money_unit, row_unit, to_decimal
 from pipeline.layout.model import Cell, Layout, Table
 from pipeline.schema import FundsCategory, FundsLine, FundsMeasure
 
@@ -44,6 +44,9 @@ def _read(doc: Document, table: Table, fiscal_year: int | None) -> list[FundsLin
     out: list[FundsLine] = []
     header: list[list[Cell]] = []
     in_body = False
+    before = doc.normalized[max(0, table.start - 120) : table.start]
+    head = " ".join(c.clean for r in table.rows[:2] for c in r)
+    table_unit = money_unit(f"{before} {table.title or ''} {head}")
     for row in table.rows:
         if not _is_body(row):
             if in_body:
@@ -58,6 +61,7 @@ def _read(doc: Document, table: Table, fiscal_year: int | None) -> list[FundsLin
         by_institution = bool(header[0]) and header[0][0].clean == "机构名称"
         subject = _subject(head_text + (table.title or ""))
         label_cell = next(c for c in row if c.clean and not _NUMBER_CELL.match(c.text))
+        unit = row_unit(label_cell.clean, table_unit)
         for k, cell in enumerate(row):
             m = _NUMBER_CELL.match(cell.text)
             if not m or k >= len(columns) or not columns[k] or columns[k] in ("序号", "编号"):
@@ -70,7 +74,7 @@ def _read(doc: Document, table: Table, fiscal_year: int | None) -> list[FundsLin
             if category is FundsCategory.unknown:
                 category = V.category_of(label_cell.clean if by_institution else column)
             amount = number_at(
-                doc, cell.start + m.start(1), cell.start + m.end(1), to_decimal(m.group(1)), "万元"
+                doc, cell.start + m.start(1), cell.start + m.end(1), to_decimal(m.group(1)), unit
             )
             out.append(
                 FundsLine(

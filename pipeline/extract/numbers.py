@@ -89,4 +89,24 @@ def parse_quantity(text: str) -> dict[str, Any]:
         if any(w in t for w in words):
             comparator = sym
             break
+    if comparator is None and um is not None and t[m.end() + um.end() :].startswith("内"):
+        comparator = "<="  # 培训结束后30天内: within 30 days
     return {"value": value, "unit": unit, "comparator": comparator}
+
+
+_STATED_UNIT = re.compile(r"(?:单位[:：]\s*|[（(])(万元|千元|亿元|元)[）)]?")
+_LABEL_UNIT = re.compile(r"[（(](万元|千元|亿元|元)[）)]\s*$")
+
+
+def money_unit(context: str, default: str = "万元") -> str:
+    """The money unit a table states (``单位：元``, ``（万元）``), the last one in ``context``
+    (its title and the lines before it), else ``default``."""
+    found = _STATED_UNIT.findall(context)
+    return found[-1] if found else default
+
+
+def row_unit(label: str, table_unit: str) -> str:
+    """A row's own unit where its label states one (``合计（万元）`` in a table in 元,
+    ``3、公务接待经费（元）`` among 万元 rows), else the table's."""
+    m = _LABEL_UNIT.search(label)
+    return m.group(1) if m else table_unit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from pipeline.check.engine import Involved, finding, rule
 from pipeline.check.tables import FundsTable, describe, funds_tables
@@ -41,9 +42,9 @@ def sum_finding(
     what_en: str,
 ) -> Finding | None:
     """A finding when the displayed parts do not add up to the displayed total."""
-    values = [p.amount.value for p in parts]
-    if total.amount.value is None or any(v is None for v in values):
+    if total.amount.value is None or any(p.amount.value is None for p in parts):
         return None
+    values = in_unit_of(total, parts)
     got, tol = sum_and_slack(values, total.amount.value)
     if abs(got - total.amount.value) <= tol:
         return None
@@ -59,6 +60,27 @@ def sum_finding(
         found=total.amount.value,
         tolerance=tol,
     )
+
+
+_MONEY = {
+    "元": Decimal(1),
+    "千元": Decimal(10) ** 3,
+    "万元": Decimal(10) ** 4,
+    "亿元": Decimal(10) ** 8,
+}
+
+
+def in_unit_of(total: FundsLine, parts: list[FundsLine]) -> list[Decimal]:
+    """The parts' values in the total's unit: a table in 元 may state its 合计 in 万元 (or
+    one row in 元 among 万元 rows), and 2846300.00 元 is 284.63 万元."""
+    to = _MONEY.get(total.amount.unit or "")
+    out = []
+    for p in parts:
+        value = p.amount.value
+        assert value is not None
+        frm = _MONEY.get(p.amount.unit or "")
+        out.append(value * frm / to if to and frm and frm != to else value)
+    return out
 
 
 def _numeric(line: FundsLine | None) -> bool:
@@ -106,7 +128,7 @@ def parts_exceed(report: Report) -> Iterator[Finding]:
                 parts = [c for c in (table.cell(k.index, column) for k in kids) if c is not None]
                 if len(parts) < 2 or any(not _numeric(p) for p in parts):
                     continue
-                got, tol = sum_and_slack([p.amount.value for p in parts], parent.amount.value)
+                got, tol = sum_and_slack(in_unit_of(parent, parts), parent.amount.value)
                 if got <= parent.amount.value + tol:
                     continue
                 where = describe(table, parent)

@@ -25,6 +25,7 @@ from pipeline.extract.forms.ground import digits_at, number_of
 from pipeline.extract.forms.headers import FUNDS_MEASURE, Header, Role
 from pipeline.extract.forms.tokens import Unit, joined_text
 from pipeline.extract.grounding import text_at
+from pipeline.extract.numbers import row_unit
 from pipeline.schema import FundsCategory, FundsLine, FundsMeasure, Quantity
 
 _LABEL = re.compile(
@@ -136,7 +137,7 @@ def read_funds(doc: Document, units: list[Unit], header: Header, unit: str | Non
             label_text = text_at(doc, start, start + len(own_label.word))
         else:
             label_text = text_at(doc, label_units[0].start, label_units[-1].end)
-        for k, q in _quantities(doc, placed, [c.role for c in cols], unit, exact):
+        for k, q in _quantities(doc, placed, [c.role for c in cols], row_unit(label, unit), exact):
             if q is None:
                 continue
             out.lines.append(

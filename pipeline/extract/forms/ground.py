@@ -95,6 +95,9 @@ def value_cell(doc: Document, units, *, target: bool) -> Quantity | None:
         return _repaired_cell(doc, start, end, n, unit="%", comparator=comparator)
     if len(units) == 1 and (n := V.ocr_number(text)) is not None:
         return _repaired_cell(doc, start, end, n, unit="%" if n.percent else None)
+    if len(units) == 1 and (found := V.ocr_quantity(text)) is not None:
+        n, unit = found  # I62件: 162 件
+        return _repaired_cell(doc, start, end, n, unit=unit)
     q = cell_quantity(doc, start, end)
     if q is not None and repaired:
         # a number broken over lines: parse what it says without the break

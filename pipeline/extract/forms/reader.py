@@ -31,7 +31,7 @@ from pipeline.extract.forms.headers import Header, Role, header_at
 from pipeline.extract.forms.rows import Row, read_rows
 from pipeline.extract.forms.tokens import Gap, Unit, line_start, tokenize, units_of
 from pipeline.extract.grounding import number_at, text_at
-from pipeline.extract.numbers import to_decimal
+from pipeline.extract.numbers import money_unit, to_decimal
 from pipeline.schema import (
     FundsLine,
     Goal,
@@ -85,7 +85,6 @@ _PERSONNEL_FIELD = {
 }
 _MAX_META_UNITS = 6
 _YEAR = re.compile(r"^(?:19|20)\d{2}(?:年度?)?$")
-_MONEY_UNIT = re.compile(r"(?:单位[:：]\s*|[（(])(万元|元)[）)]?")
 
 
 @dataclass
@@ -322,9 +321,7 @@ class _Scanner:
 
     def _money_unit(self, header: Header) -> str:
         lo = max(0, header.columns[0].start - 80)
-        window = self.doc.normalized[lo : header.columns[-1].end]
-        units = _MONEY_UNIT.findall(window)
-        return units[-1] if units else "万元"
+        return money_unit(self.doc.normalized[lo : header.columns[-1].end])
 
     def _indicator(self, c: _Card, row: Row, header: Header) -> None:
         doc = self.doc

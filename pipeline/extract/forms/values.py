@@ -105,6 +105,19 @@ def ocr_number(text: str) -> Number | None:
     return Number(value, 0, len(body), percent=pct, repaired=f"OCR {text!r} read as {fixed!r}")
 
 
+_OCR_WITH_UNIT = re.compile(r"^([\dIlOo][\dIlOo.]*)(\D+)$")
+
+
+def ocr_quantity(text: str) -> tuple[Number, str] | None:
+    """A count with its unit whose digits OCR misread (``I62件`` is 162 件, ``2O人`` 20 人):
+    the number part read as :func:`ocr_number` reads it, the rest a unit word."""
+    m = _OCR_WITH_UNIT.match(text)
+    if m is None or not unit_only(m.group(2)) or m.group(2) == "%":
+        return None
+    n = ocr_number(m.group(1))
+    return None if n is None else (n, m.group(2))
+
+
 _MISREAD_GE = re.compile(r"^([2^])\s*(\d+(?:\.\d+)?)\s*([%$％])$")
 
 
