@@ -10,13 +10,13 @@ and by the form reader from the document's pieces, and the two readings are merg
 from __future__ import annotations
 
 from bisect import bisect_right
-from decimal import Decimal
 
 from pipeline.document import Document
 from pipeline.extract.budget_tables import dated_measure, extract_budget_tables
 from pipeline.extract.facts import extract_facts
 from pipeline.extract.forms import read_forms, recognized_forms
 from pipeline.extract.forms.merge import merge_cards
+from pipeline.extract.forms.values import rate_agrees
 from pipeline.extract.meta import extract_meta, extract_personnel
 from pipeline.extract.scorecards import extract_scorecards
 from pipeline.extract.sections import extract_sections
@@ -118,9 +118,6 @@ def _consistent(p: Personnel) -> bool:
     quota, head, rate = p.staffing_quota, p.headcount, p.control_rate
     if quota is None or head is None or rate is None:
         return False
-    if not (quota.value and head.value is not None and rate.value is not None):
+    if quota.value is None or head.value is None or rate.value is None:
         return False
-    places = rate.decimals or 0
-    return abs(head.value / quota.value * 100 - rate.value) <= Decimal(5) / Decimal(10) ** (
-        places + 1
-    )
+    return rate_agrees(head.value, quota.value, rate.value)

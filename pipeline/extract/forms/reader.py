@@ -154,7 +154,7 @@ class _Scanner:
     def _funds_row(self, k: int) -> bool:
         """A numbered funds row (一、部门基本支出 602.37 …), not a heading of the report."""
         nxt = self.units[k + 1].text if k + 1 < len(self.units) else ""
-        return is_label(self.units[k].text) and _figure_text(nxt)
+        return is_label(self.units[k].text) and V.figure(nxt)
 
     # ------------------------------------------------------------ the walk
 
@@ -466,7 +466,7 @@ class _Scanner:
         a run is cut only where exactly one cut makes 实有人数 ÷ 编制数 the stated rate."""
         values = []
         j = k
-        while j < len(self.units) and len(values) < len(keys) and _figure_text(self.units[j].text):
+        while j < len(self.units) and len(values) < len(keys) and V.figure(self.units[j].text):
             values.append(self.units[j])
             j += 1
         units = {"staffing_quota": "人", "headcount": "人", "control_rate": "%"}
@@ -513,27 +513,18 @@ class _Scanner:
         self.out.personnel = Personnel(**self.personnel)
 
 
-def _figure_text(text: str) -> bool:
-    return V.number(text) is not None or V.percent(text) is not None
-
-
 def _glued_counts(run: str, rate_text: str) -> int | None:
     """Where to cut a run of digits into 编制数 and 实有人数 so that their ratio is the
     stated control rate; None unless exactly one cut does."""
     rate = V.percent(rate_text)
     if not run.isdigit() or rate is None:
         return None
-    exp = rate.value.as_tuple().exponent
-    decimals = -exp if isinstance(exp, int) and exp < 0 else 0
-    half = Decimal(5) / Decimal(10) ** (decimals + 1)
-    cuts = []
-    for c in range(1, len(run)):
-        quota, head = run[:c], run[c:]
-        if head.startswith("0") or int(quota) == 0:
-            continue
-        ratio = Decimal(int(head)) / Decimal(int(quota)) * 100
-        if abs(ratio - rate.value) <= half:
-            cuts.append(c)
+    cuts = [
+        c
+        for c in range(1, len(run))
+        if not run[c:].startswith("0")
+        and V.rate_agrees(Decimal(run[c:]), Decimal(run[:c]), rate.value)
+    ]
     return cuts[0] if len(cuts) == 1 else None
 
 

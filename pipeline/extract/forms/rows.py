@@ -257,7 +257,7 @@ class _Aligner:
                 return 1.2
             return None
         if role is Role.NAME:
-            if len(group) > 1 and _figure(group[-1].text):
+            if len(group) > 1 and V.figure(group[-1].text):
                 return None  # a name does not end in a figure: that is the next cell
             return self._name(text)
         if role in (Role.TARGET, Role.ACTUAL):
@@ -357,10 +357,6 @@ _TARGET_LIKE = re.compile(
 
 def _ambiguous_level(text: str) -> bool:
     return V.level1(text) and V.level2(text) and not text.startswith("满意度")
-
-
-def _figure(text: str) -> bool:
-    return V.number(text) is not None or V.percent(text) is not None
 
 
 def _placeholder_row(text: str) -> bool:

@@ -145,34 +145,14 @@ def units_of(pieces: list[Piece]) -> list[Unit]:
       on one line."""
     out: list[Unit] = []
     for unit in _numbers_joined(pieces):
-        prev = out[-1] if out else None
-        if prev is not None and _WEIGHT_CLOSE.match(unit.text) and _WEIGHT_OPEN.search(prev.text):
-            out[-1] = Unit(prev.pieces + unit.pieces, prev.repaired)
-        elif (
-            prev is not None
-            and _WEIGHT_ONLY.match(joined_text(unit.pieces))
-            and _CJK_END.search(prev.text)
-        ):
-            out[-1] = Unit(prev.pieces + unit.pieces, prev.repaired)
+        if out and _WEIGHT_CLOSE.match(unit.text) and _WEIGHT_OPEN.search(out[-1].text):
+            out[-1] = Unit(out[-1].pieces + unit.pieces, out[-1].repaired)
         else:
             out.append(unit)
-    # a weight joined from two pieces may now stand alone after its label: join it too
-    return _labels_weighted(out)
-
-
-def _labels_weighted(units: list[Unit]) -> list[Unit]:
-    out: list[Unit] = []
-    for unit in units:
-        prev = out[-1] if out else None
-        if (
-            prev is not None
-            and len(unit.pieces) > 1
-            and _WEIGHT_ONLY.match(unit.text)
-            and _CJK_END.search(prev.text)
-        ):
-            out[-1] = Unit(prev.pieces + unit.pieces, prev.repaired)
-        else:
-            out.append(unit)
+        # a whole weight, written so or just joined from two pieces, goes to its label
+        if len(out) > 1 and _WEIGHT_ONLY.match(out[-1].text) and _CJK_END.search(out[-2].text):
+            weight = out.pop()
+            out[-1] = Unit(out[-1].pieces + weight.pieces, out[-1].repaired)
     return out
 
 

@@ -108,6 +108,21 @@ def ocr_number(text: str) -> Number | None:
 _OCR_WITH_UNIT = re.compile(r"^([\dIlOo][\dIlOo.]*)(\D+)$")
 
 
+def rate_agrees(part: Decimal, whole: Decimal, rate: Decimal) -> bool:
+    """Is ``rate`` (a percentage, as written) ``part`` ÷ ``whole`` rounded to the decimals it
+    shows?  (35 of 38 is 92.11%.)"""
+    if whole == 0:
+        return False
+    exp = rate.as_tuple().exponent
+    decimals = -exp if isinstance(exp, int) and exp < 0 else 0
+    return abs(part / whole * 100 - rate) <= Decimal(5) / Decimal(10) ** (decimals + 1)
+
+
+def figure(text: str) -> bool:
+    """A cell holding one number or one percentage (``10``, ``96.5%``)."""
+    return number(text) is not None or percent(text) is not None
+
+
 def ocr_quantity(text: str) -> tuple[Number, str] | None:
     """A count with its unit whose digits OCR misread (``I62件`` is 162 件, ``2O人`` 20 人):
     the number part read as :func:`ocr_number` reads it, the rest a unit word."""
